@@ -1,0 +1,73 @@
+package spec
+
+import "path"
+
+// Defaults that the spec reference (the JSON Schema) documents too.
+const (
+	DefaultGoVersion = "1.26"
+	DefaultBaseImage = "debian:bookworm-slim"
+	DefaultUser      = "app"
+	DefaultUID       = 65532 // the "nonroot" id of distroless images
+	DefaultLdflags   = "-s -w"
+)
+
+func (s *Spec) applyDefaults() {
+	for name, a := range s.Apps {
+		a.applyDefaults(name)
+	}
+}
+
+func (a *App) applyDefaults(name string) {
+	if a.Path == "" {
+		a.Path = "."
+	}
+	a.Path = path.Clean(a.Path)
+	if a.Binary == "" {
+		a.Binary = name
+	}
+	if a.Lang == "go" {
+		if a.Go == nil {
+			a.Go = &GoOptions{}
+		}
+		if a.Go.Version == "" {
+			a.Go.Version = DefaultGoVersion
+		}
+		if a.Go.Package == "" {
+			a.Go.Package = "."
+		}
+		if a.Go.Ldflags == "" {
+			a.Go.Ldflags = DefaultLdflags
+		}
+	}
+	if a.Image == nil {
+		a.Image = &Image{}
+	}
+	im := a.Image
+	if im.Base == "" {
+		im.Base = DefaultBaseImage
+	}
+	if im.User == nil {
+		im.User = &User{}
+	}
+	if im.User.Name == "" {
+		im.User.Name = DefaultUser
+	}
+	if im.User.UID == 0 {
+		im.User.UID = DefaultUID
+	}
+	if im.User.GID == 0 {
+		im.User.GID = im.User.UID
+	}
+	if len(im.Entrypoint) == 0 {
+		im.Entrypoint = []string{a.BinaryPath()}
+	}
+	if im.Workdir == "" {
+		im.Workdir = a.Home()
+	}
+}
+
+// BinaryPath is where the program is installed in the runtime image.
+func (a *App) BinaryPath() string { return "/usr/local/bin/" + a.Binary }
+
+// Home is the runtime user's home directory.
+func (a *App) Home() string { return "/home/" + a.Image.User.Name }

@@ -1,0 +1,142 @@
+package spec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const goodSpec = `# syntax=localhost:5000/strata/frontend:dev
+version: 1
+apps:
+  web:
+    lang: go
+    path: ./svc
+    go:
+      package: ./cmd/web
+      tags: [netgo]
+    image:
+      ports: [8080, 9090/udp]
+      env:
+        MODE: production
+      labels:
+        org.opencontainers.image.title: web
+`
+
+func TestLoadDefaults(t *testing.T) {
+	s, err := Load("strata.yaml", []byte(goodSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.Apps["web"]
+	if a.Path != "svc" || a.Binary != "web" || a.Go.Version != DefaultGoVersion || a.Go.Ldflags != DefaultLdflags {
+		t.Errorf("defaults not applied: %+v %+v", a, a.Go)
+	}
+	if a.Image.Base != DefaultBaseImage || a.Image.User.UID != DefaultUID || a.Image.User.GID != DefaultUID {
+		t.Errorf("image defaults not applied: %+v %+v", a.Image, a.Image.User)
+	}
+	if got := strings.Join(a.Image.Entrypoint, " "); got != "/usr/local/bin/web" {
+		t.Errorf("entrypoint = %q", got)
+	}
+	if got := strings.Join(a.Image.Ports, ","); got != "8080,9090/udp" {
+		t.Errorf("ports = %q", got)
+	}
+	if p := s.Pos("apps.web.image.ports[1]"); p.Line != 11 || p.Col != 21 {
+		t.Errorf("position of ports[1] = %+v", p)
+	}
+	if p := s.Pos("apps.web"); p.Line != 4 || p.EndLine != 15 {
+		t.Errorf("position of apps.web = %+v", p)
+	}
+	// A defaulted value has no position of its own: its parent's stands in.
+	if p := s.Pos("apps.web.image.base"); p.Line != 10 {
+		t.Errorf("position of a default = %+v", p)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, spec, want string
+	}{
+		{"unknown language", "version: 1\napps:\n  web:\n    lang: rsut\n",
+			`strata.yaml:4:5: apps.web.lang: unknown language "rsut" (expected go)`},
+		{"unknown key", "version: 1\napps:\n  web:\n    lang: go\n    lnag: go\n",
+			`strata.yaml:5:5: apps.web: unknown key "lnag" (expected binary, go, image, lang, path)`},
+		{"wrong type", "version: 1\napps:\n  web:\n    lang: go\n    go:\n      cgo: maybe\n",
+			`strata.yaml:6:12: apps.web.go.cgo: expected true or false, got "maybe"`},
+		{"list for string", "version: 1\napps:\n  web:\n    lang: [go]\n",
+			`strata.yaml:4:11: apps.web.lang: expected a string, got a list`},
+		{"version", "version: 2\napps:\n  web:\n    lang: go\n",
+			`strata.yaml:1:1: version: unsupported version 2 (expected 1)`},
+		{"missing version", "apps:\n  web:\n    lang: go\n",
+			`strata.yaml:1:1: missing key "version" (expected version: 1)`},
+		{"version as string", "version: \"1\"\napps:\n  web: {lang: go}\n",
+			`strata.yaml:1:10: version: expected an integer, got "1"`},
+		{"no targets", "version: 1\n", `strata.yaml:1:1: no targets: add an entry under apps or layers`},
+		{"empty", "# syntax=x\n", `strata.yaml:1:1: the spec is empty`},
+		{"syntax", "version: 1\napps:\n  web:\n    lang: go\n   bad: [\n",
+			`invalid YAML: did not find expected key`},
+		{"escape", "version: 1\napps:\n  web:\n    lang: go\n    path: ../other\n",
+			`strata.yaml:5:5: apps.web.path: path "../other" leaves the build context`},
+		{"absolute", "version: 1\napps:\n  web:\n    lang: go\n    path: /etc\n",
+			`strata.yaml:5:5: apps.web.path: path "/etc" must be relative to the build context`},
+		{"root user", "version: 1\napps:\n  web:\n    lang: go\n    image:\n      user: {name: x, uid: 0}\n",
+			`strata.yaml:6:23: apps.web.image.user.uid: uid 0 is not allowed`},
+		{"port", "version: 1\napps:\n  web:\n    lang: go\n    image:\n      ports: [http]\n",
+			`strata.yaml:6:15: apps.web.image.ports[0]: invalid port "http"`},
+		{"duplicate", "version: 1\napps:\n  web:\n    lang: go\n    lang: go\n",
+			`strata.yaml:5:5: apps.web: duplicate key "lang"`},
+		{"two documents", "version: 1\napps: {web: {lang: go}}\n---\nversion: 1\n",
+			`a spec is one YAML document`},
+		{"bad name", "version: 1\napps:\n  Web:\n    lang: go\n",
+			`strata.yaml:3:3: apps.Web: invalid target name "Web"`},
+		{"null app", "version: 1\napps:\n  web:\n",
+			`strata.yaml:3:3: apps.web: expected a mapping with at least lang`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load("strata.yaml", []byte(tc.spec))
+			if err == nil {
+				t.Fatalf("no error; want %s", tc.want)
+			}
+			if !strings.HasPrefix(err.Error(), tc.want) && !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error:\n%s\nwant:\n%s", err, tc.want)
+			}
+			var list Errors
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error is %T, want Errors", err)
+			}
+		})
+	}
+}
+
+func TestTargetSelection(t *testing.T) {
+	s, err := Load("s.yaml", []byte("version: 1\napps:\n  a: {lang: go}\n  b: {lang: go}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Target(""); err == nil || !strings.Contains(err.Error(), "choose one with --target (one of a, b)") {
+		t.Errorf("no target among several: %v", err)
+	}
+	if _, err := s.Target("c"); err == nil || !strings.Contains(err.Error(), `unknown target "c" (expected one of a, b)`) {
+		t.Errorf("unknown target: %v", err)
+	}
+	if tg, err := s.Target("b"); err != nil || tg.App != s.Apps["b"] || tg.Path != "apps.b" {
+		t.Errorf("target b: %+v %v", tg, err)
+	}
+}
+
+func TestAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 9; i++ {
+		b.WriteString("a" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [")
+		for j := 0; j < 10; j++ {
+			b.WriteString("*a" + string(rune('0'+i-1)) + ",")
+		}
+		b.WriteString("]\n")
+	}
+	b.WriteString("version: 1\napps:\n  web:\n    lang: go\n    go:\n      tags: *a8\n")
+	_, err := Load("s.yaml", []byte(b.String()))
+	if err == nil {
+		t.Fatal("an alias bomb loaded")
+	}
+}

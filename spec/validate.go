@@ -1,0 +1,171 @@
+package spec
+
+import (
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/distribution/reference"
+)
+
+// Languages are the app languages this version builds.
+var Languages = []string{"go"}
+
+var (
+	targetName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	fileName   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	userName   = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+	envName    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	goVersion  = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+)?$`)
+	port       = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
+)
+
+func (s *Spec) validate(c *errs) {
+	if s.Version != 1 {
+		if _, ok := s.pos["version"]; ok {
+			c.add(s.Pos("version"), "version", "unsupported version %d (expected 1)", s.Version)
+		} else {
+			c.add(s.Pos(""), "", "missing key \"version\" (expected version: 1)")
+		}
+	}
+	if len(s.Apps)+len(s.Layers) == 0 {
+		c.add(s.Pos(""), "", "no targets: add an entry under apps or layers")
+	}
+	for _, name := range sortedKeys(s.Layers) {
+		p := "layers." + name
+		checkTargetName(c, s, p, name)
+		if _, dup := s.Apps[name]; dup {
+			c.add(s.Pos(p), p, "target name %q is used by an app too; target names must be unique", name)
+		}
+		c.add(s.Pos(p), p, "layers are not supported by this version of Strata yet")
+	}
+	for _, name := range sortedKeys(s.Apps) {
+		p := "apps." + name
+		checkTargetName(c, s, p, name)
+		if s.Apps[name] == nil {
+			c.add(s.Pos(p), p, "expected a mapping with at least lang")
+			continue
+		}
+		s.Apps[name].validate(c, s, p)
+	}
+}
+
+func checkTargetName(c *errs, s *Spec, p, name string) {
+	if !targetName.MatchString(name) {
+		c.add(s.Pos(p), p, "invalid target name %q (expected lowercase letters, digits, '.', '_' or '-')", name)
+	}
+}
+
+func (a *App) validate(c *errs, s *Spec, p string) {
+	switch {
+	case a.Lang == "":
+		c.add(s.Pos(p), p, "missing key \"lang\" (expected one of %s)", strings.Join(Languages, ", "))
+	case !contains(Languages, a.Lang):
+		c.add(s.Pos(p+".lang"), p+".lang", "unknown language %q (expected %s)", a.Lang, strings.Join(Languages, ", "))
+	}
+	if a.Path != "" {
+		checkContextPath(c, s, p+".path", a.Path)
+	}
+	if a.Binary != "" && !fileName.MatchString(a.Binary) {
+		c.add(s.Pos(p+".binary"), p+".binary", "invalid binary name %q (expected a file name)", a.Binary)
+	}
+	if a.Go != nil {
+		if a.Lang != "" && a.Lang != "go" {
+			c.add(s.Pos(p+".go"), p+".go", "go options on a %s app", a.Lang)
+		}
+		a.Go.validate(c, s, p+".go")
+	}
+	if a.Image != nil {
+		a.Image.validate(c, s, p+".image")
+	}
+}
+
+func (g *GoOptions) validate(c *errs, s *Spec, p string) {
+	if g.Version != "" && !goVersion.MatchString(g.Version) {
+		c.add(s.Pos(p+".version"), p+".version", "invalid Go version %q (expected such as 1.26)", g.Version)
+	}
+	if g.Package != "" {
+		if g.Package != "." && !strings.HasPrefix(g.Package, "./") {
+			c.add(s.Pos(p+".package"), p+".package", "package %q must be relative to path, such as ./cmd/server", g.Package)
+		} else {
+			checkContextPath(c, s, p+".package", g.Package)
+		}
+	}
+	for i, t := range g.Tags {
+		if !envName.MatchString(strings.ReplaceAll(t, ".", "_")) {
+			q := p + ".tags[" + strconv.Itoa(i) + "]"
+			c.add(s.Pos(q), q, "invalid build tag %q", t)
+		}
+	}
+}
+
+func (im *Image) validate(c *errs, s *Spec, p string) {
+	if im.Base != "" && im.Base != "scratch" {
+		if _, err := reference.ParseNormalizedNamed(im.Base); err != nil {
+			c.add(s.Pos(p+".base"), p+".base", "invalid image reference %q (expected such as debian:bookworm-slim, or scratch)", im.Base)
+		}
+	}
+	if u := im.User; u != nil {
+		if u.Name != "" && !userName.MatchString(u.Name) {
+			c.add(s.Pos(p+".user.name"), p+".user.name", "invalid user name %q", u.Name)
+		}
+		if u.Name == "root" {
+			c.add(s.Pos(p+".user.name"), p+".user.name", "runtime images run as a non-root user")
+		}
+		for key, id := range map[string]int{"uid": u.UID, "gid": u.GID} {
+			if _, given := s.pos[p+".user."+key]; given && (id <= 0 || id > 1<<31-2) {
+				c.add(s.Pos(p+".user."+key), p+".user."+key, "%s %d is not allowed (expected 1 to 2147483646: runtime images run as non-root)", key, id)
+			}
+		}
+	}
+	if im.Workdir != "" && (!path.IsAbs(im.Workdir) || path.Clean(im.Workdir) != im.Workdir) {
+		c.add(s.Pos(p+".workdir"), p+".workdir", "workdir %q must be a clean absolute path", im.Workdir)
+	}
+	for _, k := range sortedKeys(im.Env) {
+		if !envName.MatchString(k) {
+			c.add(s.Pos(p+".env."+k), p+".env."+k, "invalid environment variable name %q", k)
+		}
+	}
+	for i, v := range im.Ports {
+		q := p + ".ports[" + strconv.Itoa(i) + "]"
+		m := port.FindStringSubmatch(v)
+		if m == nil {
+			c.add(s.Pos(q), q, "invalid port %q (expected such as 8080, 8080/tcp or 53/udp)", v)
+			continue
+		}
+		if n, _ := strconv.Atoi(m[1]); n < 1 || n > 65535 {
+			c.add(s.Pos(q), q, "port %d is out of range (1 to 65535)", n)
+		}
+	}
+}
+
+// checkContextPath keeps spec paths inside the build context.
+func checkContextPath(c *errs, s *Spec, p, v string) {
+	if path.IsAbs(v) || strings.Contains(v, "\\") {
+		c.add(s.Pos(p), p, "path %q must be relative to the build context", v)
+		return
+	}
+	if cl := path.Clean(v); cl == ".." || strings.HasPrefix(cl, "../") {
+		c.add(s.Pos(p), p, "path %q leaves the build context", v)
+	}
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
