@@ -1,0 +1,26 @@
+# The Strata frontend image: a static Go binary in scratch, cross-compiled on
+# the build platform for each target platform (no QEMU). Built by
+# docker-bake.hcl (target "frontend") with BuildKit's built-in Dockerfile
+# frontend, so no # syntax image is needed.
+ARG GO_VERSION=1.26
+FROM --platform=$BUILDPLATFORM golang:${GO_VERSION}-bookworm AS build
+WORKDIR /src
+ENV CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
+COPY go.mod go.sum ./
+RUN --mount=type=cache,id=strata-gomod,target=/go/pkg/mod go mod download
+COPY . .
+ARG TARGETOS TARGETARCH
+RUN --mount=type=cache,id=strata-gomod,target=/go/pkg/mod \
+    --mount=type=cache,id=strata-gobuild,target=/root/.cache/go-build \
+    GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" \
+      -o /out/strata-frontend ./cmd/strata-frontend
+
+FROM scratch
+COPY --from=build /out/strata-frontend /bin/strata-frontend
+# buildx refuses --build-context and --call without these capabilities.
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
+LABEL moby.buildkit.frontend.network.none="true"
+LABEL org.opencontainers.image.title="strata frontend" \
+      org.opencontainers.image.source="https://github.com/strata-build/strata"
+USER 65532:65532
+ENTRYPOINT ["/bin/strata-frontend"]

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/csv"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/moby/buildkit/client"
+)
+
+// parseOutputs reads -o values as buildx does: CSV of key=value, with type
+// and dest handled here and the rest passed to the exporter.
+func parseOutputs(values []string) ([]client.ExportEntry, error) {
+	var out []client.ExportEntry
+	for _, v := range values {
+		attrs, err := parseCSV(v)
+		if err != nil {
+			return nil, usagef("-o %q: %v", v, err)
+		}
+		typ, dest := attrs["type"], attrs["dest"]
+		delete(attrs, "type")
+		delete(attrs, "dest")
+		e := client.ExportEntry{Type: typ, Attrs: attrs}
+		switch typ {
+		case client.ExporterLocal:
+			if dest == "" {
+				return nil, usagef("-o %q: type=local needs dest=DIR", v)
+			}
+			e.OutputDir = dest
+		case client.ExporterTar, client.ExporterOCI, client.ExporterDocker:
+			if dest == "" {
+				return nil, usagef("-o %q: type=%s needs dest=FILE (or dest=- for stdout)", v, typ)
+			}
+			e.Output = fileOutput(dest)
+		case client.ExporterImage:
+		default:
+			return nil, usagef("-o %q: unknown type %q (expected local, tar, oci, docker or image)", v, typ)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func parseCaches(values []string) ([]client.CacheOptionsEntry, error) {
+	var out []client.CacheOptionsEntry
+	for _, v := range values {
+		attrs, err := parseCSV(v)
+		if err != nil {
+			return nil, usagef("cache %q: %v", v, err)
+		}
+		typ := attrs["type"]
+		delete(attrs, "type")
+		if typ == "" {
+			return nil, usagef("cache %q: missing type=", v)
+		}
+		out = append(out, client.CacheOptionsEntry{Type: typ, Attrs: attrs})
+	}
+	return out, nil
+}
+
+func parseCSV(v string) (map[string]string, error) {
+	fields, err := csv.NewReader(strings.NewReader(v)).Read()
+	if err != nil {
+		return nil, err
+	}
+	attrs := map[string]string{}
+	for _, f := range fields {
+		k, val, ok := strings.Cut(f, "=")
+		if !ok {
+			return nil, usagef("%q is not key=value", f)
+		}
+		attrs[strings.TrimSpace(k)] = val
+	}
+	return attrs, nil
+}
+
+// fileOutput writes an exporter's stream to dest, through a temporary file
+// renamed into place, so a failed build never leaves half an archive.
+func fileOutput(dest string) func(map[string]string) (io.WriteCloser, error) {
+	return func(map[string]string) (io.WriteCloser, error) {
+		if dest == "-" {
+			return nopCloser{os.Stdout}, nil
+		}
+		f, err := os.CreateTemp(dirOf(dest), ".strata-out-*")
+		if err != nil {
+			return nil, err
+		}
+		return &atomicFile{File: f, dest: dest}, nil
+	}
+}
+
+type atomicFile struct {
+	*os.File
+	dest string
+}
+
+func (a *atomicFile) Close() error {
+	if err := a.File.Close(); err != nil {
+		os.Remove(a.Name())
+		return err
+	}
+	return os.Rename(a.Name(), a.dest)
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+func dirOf(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i+1]
+	}
+	return "."
+}

@@ -1,0 +1,45 @@
+// docker buildx bake: the frontend image, and every example built through
+// the frontend of the same run (contexts fe = target:frontend).
+variable "REGISTRY" {
+  default = "localhost:5000"
+}
+variable "TAG" {
+  default = "dev"
+}
+variable "PLATFORMS" {
+  default = "linux/amd64,linux/arm64"
+}
+variable "OUT" {
+  default = "out"
+}
+
+group "default" {
+  targets = ["frontend", "examples"]
+}
+
+target "frontend" {
+  context    = "."
+  dockerfile = "Dockerfile"
+  platforms  = split(",", PLATFORMS)
+  tags       = ["${REGISTRY}/strata/frontend:${TAG}"]
+}
+
+group "examples" {
+  targets = ["go-app"]
+}
+
+// _example builds a spec with the frontend target of this run instead of
+// the image its # syntax line names.
+target "_example" {
+  contexts  = { strata-frontend = "target:frontend" }
+  args      = { BUILDKIT_SYNTAX = "strata-frontend" }
+  platforms = split(",", PLATFORMS)
+}
+
+target "go-app" {
+  inherits   = ["_example"]
+  context    = "examples/go-app"
+  dockerfile = "strata.yaml"
+  tags       = ["${REGISTRY}/strata/examples/go-app:${TAG}"]
+  output     = ["type=local,dest=${OUT}/go-app"]
+}

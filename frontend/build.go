@@ -1,0 +1,152 @@
+// Package frontend is Strata's gateway side: it reads the spec and the build
+// options the way the Dockerfile frontend does (BuildKit's dockerui), answers
+// buildx's subrequests, resolves every external input (a named context
+// first), and returns one image per target platform.
+package frontend
+
+import (
+	"context"
+
+	"github.com/containerd/platforms"
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/convertllb"
+	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/pkg/errors"
+	"github.com/strata-build/strata/spec"
+)
+
+// Build is the frontend's entry point, used by the frontend image and by the
+// strata CLI in-process alike.
+func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil, err
+	}
+	src, err := bc.ReadEntrypoint(ctx, "YAML")
+	if err != nil {
+		return nil, err
+	}
+	s, err := spec.Load(src.Filename, src.Data)
+	if err != nil {
+		return nil, withSpecSource(err, src.SourceMap)
+	}
+	t, err := s.Target(bc.Target)
+	var b *builder
+	h := subrequests(s, bc.Target)
+	h.ConvertLLB = func(ctx context.Context) (*convertllb.Result, error) {
+		if b == nil {
+			return nil, withSpecSource(err, src.SourceMap)
+		}
+		return b.convert(ctx)
+	}
+	if err != nil {
+		if res, ok, err := bc.HandleSubrequest(ctx, h); err != nil || ok {
+			return res, err // listing targets needs no valid target
+		}
+		return nil, withSpecSource(err, src.SourceMap)
+	}
+	b = &builder{
+		bc:    bc,
+		c:     c,
+		spec:  s,
+		t:     t,
+		sm:    src.SourceMap,
+		loc:   locator(s, src.SourceMap),
+		build: buildPlatform(bc),
+	}
+	if res, ok, err := bc.HandleSubrequest(ctx, h); err != nil || ok {
+		return res, err
+	}
+	rb, err := bc.Build(ctx, b.platform)
+	if err != nil {
+		return nil, err
+	}
+	return rb.Finalize()
+}
+
+// buildPlatform is where every command runs: the worker's own platform.
+func buildPlatform(bc *dockerui.Client) ocispecs.Platform {
+	if len(bc.BuildPlatforms) > 0 {
+		return platforms.Normalize(bc.BuildPlatforms[0])
+	}
+	return platforms.Normalize(platforms.DefaultSpec())
+}
+
+// builder builds one target of a spec, once per target platform.
+type builder struct {
+	bc    *dockerui.Client
+	c     gwclient.Client
+	spec  *spec.Spec
+	t     *spec.Target
+	sm    *bk.SourceMap
+	loc   func(string) locOpt
+	build ocispecs.Platform
+}
+
+// graph is the target's graph for one platform, its image config and the
+// config of its base image.
+func (b *builder) graph(ctx context.Context, target ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
+	if b.t.App != nil {
+		return b.app(ctx, target)
+	}
+	return bk.State{}, nil, nil, errors.Errorf("target %q: layers are not supported yet", b.t.Name)
+}
+
+// targetPlatform maps dockerui's nil (no platform asked for) to the build platform.
+func (b *builder) targetPlatform(tp *ocispecs.Platform) ocispecs.Platform {
+	if tp == nil {
+		return b.build
+	}
+	return platforms.Normalize(*tp)
+}
+
+func (b *builder) platform(ctx context.Context, tp *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+	st, img, baseImg, err := b.graph(ctx, b.targetPlatform(tp))
+	if err != nil {
+		return nil, err
+	}
+	def, err := st.Marshal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
+	if err != nil {
+		return nil, err
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return nil, err
+	}
+	return &dockerui.BuildResult{Reference: ref, Image: img, BaseImage: baseImg}, nil
+}
+
+// convert answers the convertllb subrequest (strata llb): the graph for
+// the first target platform, marshalled, not solved.
+func (b *builder) convert(ctx context.Context) (*convertllb.Result, error) {
+	var tp *ocispecs.Platform
+	if len(b.bc.TargetPlatforms) > 0 {
+		tp = &b.bc.TargetPlatforms[0]
+	}
+	st, _, _, err := b.graph(ctx, b.targetPlatform(tp))
+	if err != nil {
+		return nil, err
+	}
+	def, err := st.Marshal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &convertllb.Result{Def: map[digest.Digest]*pb.Op{}, Metadata: def.Metadata, Source: def.Source}
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			return nil, err
+		}
+		res.Def[digest.FromBytes(dt)] = &op
+	}
+	return res, nil
+}

@@ -1,0 +1,114 @@
+package frontend
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/distribution/reference"
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/frontend/dockerui"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/pkg/errors"
+	strllb "github.com/strata-build/strata/llb"
+)
+
+// resolved is an external input: its filesystem and, for an image, its config.
+type resolved struct {
+	State  bk.State
+	Config *dockerspec.DockerOCIImage
+}
+
+// input resolves an external input for a platform. A named context wins:
+// --build-context NAME=... by the input's short name (golang) or by its image
+// reference (golang:1.26-bookworm), as the Dockerfile frontend does for FROM.
+// Otherwise the image is resolved and pinned to the digest of its config.
+func (b *builder) input(ctx context.Context, name, ref string, p ocispecs.Platform) (*resolved, error) {
+	for _, n := range []string{name, ref} {
+		if n == "" {
+			continue
+		}
+		nc, err := b.bc.NamedContext(n, dockerui.ContextOpt{Platform: &p, ResolveMode: b.bc.ImageResolveMode.String()})
+		if err != nil {
+			return nil, err
+		}
+		if nc != nil {
+			st, img, err := nc.Load(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return &resolved{State: *st, Config: img}, nil
+		}
+	}
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return nil, errors.Wrapf(err, "image %q", ref)
+	}
+	named = reference.TagNameOnly(named)
+	_, dgst, dt, err := b.c.ResolveImageConfig(ctx, named.String(), sourceresolver.Opt{
+		LogName:  "[strata] resolve image " + reference.FamiliarString(named),
+		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: b.bc.ImageResolveMode.String()},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var img dockerspec.DockerOCIImage
+	if err := json.Unmarshal(dt, &img); err != nil {
+		return nil, errors.Wrapf(err, "image %q: bad config", ref)
+	}
+	if dgst != "" {
+		if d, err := reference.WithDigest(named, dgst); err == nil {
+			named = d
+		}
+	}
+	st := bk.Image(named.String(), bk.Platform(p), bk.WithCustomNamef("[strata] %s", reference.FamiliarString(named)))
+	st, err = st.WithImageConfig(dt)
+	if err != nil {
+		return nil, err
+	}
+	return &resolved{State: st, Config: &img}, nil
+}
+
+// runtimeBase resolves an app's runtime base for the target platform and
+// reads its account files, which the runtime layer extends.
+func (b *builder) runtimeBase(ctx context.Context, ref string, target ocispecs.Platform) (strllb.Base, error) {
+	if ref == "scratch" {
+		return strllb.Base{Scratch: true}, nil
+	}
+	in, err := b.input(ctx, "", ref, target)
+	if err != nil {
+		return strllb.Base{}, errors.Wrapf(err, "runtime base %s", ref)
+	}
+	base := strllb.Base{State: in.State, Config: in.Config}
+	def, err := in.State.Marshal(ctx, bk.Platform(target))
+	if err != nil {
+		return base, err
+	}
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
+	if err != nil {
+		return base, err
+	}
+	ref0, err := res.SingleRef()
+	if err != nil {
+		return base, err
+	}
+	base.Passwd = readIfExists(ctx, ref0, "/etc/passwd")
+	base.Group = readIfExists(ctx, ref0, "/etc/group")
+	return base, nil
+}
+
+func readIfExists(ctx context.Context, ref gwclient.Reference, name string) []byte {
+	if ref == nil {
+		return nil
+	}
+	if _, err := ref.StatFile(ctx, gwclient.StatRequest{Path: name}); err != nil {
+		return nil
+	}
+	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: name})
+	if err != nil {
+		return nil
+	}
+	return dt
+}

@@ -1,0 +1,66 @@
+package frontend
+
+import (
+	"errors"
+
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/strata-build/strata/spec"
+	strllb "github.com/strata-build/strata/llb"
+)
+
+type locOpt = bk.ConstraintsOpt
+
+// locator maps spec paths to source-map locations, so that buildx shows the
+// spec's lines with a failing step.
+func locator(s *spec.Spec, sm *bk.SourceMap) func(string) locOpt {
+	return func(path string) locOpt {
+		return sm.Location([]*pb.Range{rangeOf(s.Pos(path))})
+	}
+}
+
+func (b *builder) locator() strllb.Locator { return strllb.Locator(b.loc) }
+
+func rangeOf(p spec.Pos) *pb.Range {
+	end := p.EndLine
+	if end < p.Line {
+		end = p.Line
+	}
+	col := int32(p.Col - 1)
+	if col < 0 {
+		col = 0
+	}
+	return &pb.Range{Start: &pb.Position{Line: int32(p.Line), Character: col}, End: &pb.Position{Line: int32(end)}}
+}
+
+// withSpecSource attaches the spec's text and the place of each problem to
+// an error, which buildx prints with the offending lines.
+func withSpecSource(err error, sm *bk.SourceMap) error {
+	var list spec.Errors
+	var one *spec.Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = spec.Errors{one}
+	default:
+		return err
+	}
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i].Pos.Line == 0 {
+			continue
+		}
+		err = errdefs.WithSource(err, &errdefs.Source{Info: sourceInfo(sm), Ranges: []*pb.Range{rangeOf(list[i].Pos)}})
+	}
+	return err
+}
+
+func sourceInfo(sm *bk.SourceMap) *pb.SourceInfo {
+	return &pb.SourceInfo{Data: sm.Data, Filename: sm.Filename, Language: sm.Language, Definition: sm.Definition.ToPB()}
+}
+
+// specError turns an error about a spec path found while building into a
+// spec error at that path's place.
+func (b *builder) specError(path string, err error) error {
+	return withSpecSource(&spec.Error{File: b.spec.File(), Pos: b.spec.Pos(path), Path: "", Msg: err.Error()}, b.sm)
+}

@@ -1,0 +1,102 @@
+package llb
+
+import (
+	"path"
+	"strings"
+
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/strata-build/strata/spec"
+)
+
+// GoBuild is the input of a Go app's build.
+type GoBuild struct {
+	Name      string    // the target's name
+	App       *spec.App // defaulted and validated
+	Toolchain bk.State  // the Go toolchain image, for the build platform
+	Context   bk.State  // the build context
+	Platforms Platforms
+	// ProxyEnv holds GOPROXY, GOPRIVATE and their kin (from build args); it
+	// reaches only the dependency step, the one step that downloads.
+	ProxyEnv map[string]string
+	Loc      Locator
+}
+
+const (
+	goSrc      = "/src"
+	goModCache = "/go/pkg/mod"
+	goOut      = "/out"
+)
+
+// Dependencies is the step that downloads the modules. Its inputs are only
+// go.mod, go.sum and the toolchain, so a source edit never re-runs it, and it
+// runs on the build platform with no target in its key: every target
+// platform shares it. The module cache is part of its layer (not a cache
+// mount) so that it travels with --cache-to and is there on any builder.
+func (g GoBuild) Dependencies() bk.State {
+	dir := path.Join(goSrc, g.App.Path)
+	mods := g.base().File(
+		bk.Mkdir(dir, 0o755, bk.WithParents(true)).
+			Copy(g.Context, path.Join(g.App.Path, "go.mod"), dir+"/go.mod").
+			Copy(g.Context, path.Join(g.App.Path, "go.sum"), dir+"/go.sum", &bk.CopyInfo{AllowEmptyWildcard: true, AllowWildcard: true}),
+		bk.WithCustomNamef("[%s] copy go.mod and go.sum", g.Name), g.Loc.at("apps."+g.Name+".path"),
+	)
+	opts := []bk.RunOption{
+		bk.Args([]string{"go", "mod", "download"}),
+		bk.Dir(dir),
+		bk.WithCustomNamef("[%s] go mod download", g.Name),
+		g.Loc.at("apps." + g.Name),
+	}
+	for _, k := range sortedKeys(g.ProxyEnv) {
+		opts = append(opts, bk.AddEnv(k, g.ProxyEnv[k]))
+	}
+	return mods.Run(opts...).Root()
+}
+
+// Binary compiles the app for the target platform, on the build platform,
+// and returns a state holding only the program, at /<binary>.
+func (g GoBuild) Binary() bk.State {
+	dir := path.Join(goSrc, g.App.Path)
+	src := g.Dependencies().File(
+		bk.Copy(g.Context, g.App.Path, dir, &bk.CopyInfo{CopyDirContentsOnly: true}),
+		bk.WithCustomNamef("[%s] copy sources", g.Name), g.Loc.at("apps."+g.Name+".path"),
+	)
+	goos, goarch, goarm := goTarget(g.Platforms.Target)
+	opt := g.App.Go
+	cgo := "0"
+	if opt.CGO {
+		cgo = "1"
+	}
+	args := []string{"go", "build", "-trimpath", "-ldflags", opt.Ldflags}
+	if len(opt.Tags) > 0 {
+		args = append(args, "-tags", strings.Join(opt.Tags, ","))
+	}
+	args = append(args, "-o", path.Join(goOut, g.App.Binary), opt.Package)
+	if goarm != "" {
+		src = src.AddEnv("GOARM", goarm)
+	}
+	run := src.Run(
+		bk.Args(args),
+		bk.Dir(dir),
+		bk.AddEnv("GOOS", goos),
+		bk.AddEnv("GOARCH", goarch),
+		bk.AddEnv("CGO_ENABLED", cgo),
+		// Everything was downloaded by the dependency step: the compile
+		// step never reaches the network.
+		bk.AddEnv("GOPROXY", "off"),
+		bk.AddEnv("GOFLAGS", "-mod=readonly -modcacherw -buildvcs=false"),
+		bk.AddMount("/root/.cache/go-build", bk.Scratch(), bk.AsPersistentCacheDir("strata-go-build", bk.CacheMountShared)),
+		bk.WithCustomNamef("[%s] go build %s (%s)", g.Name, opt.Package, platformString(g.Platforms.Target)),
+		g.Loc.at("apps."+g.Name+".go"),
+	)
+	return run.AddMount(goOut, bk.Scratch())
+}
+
+// base is the toolchain with the environment every Go step shares.
+func (g GoBuild) base() bk.State {
+	return g.Toolchain.Platform(g.Platforms.Build).
+		AddEnv("PATH", buildPath).
+		AddEnv("GOPATH", "/go").
+		AddEnv("GOMODCACHE", goModCache).
+		AddEnv("GOTOOLCHAIN", "local").
+		AddEnv("GOFLAGS", "-modcacherw")
+}

@@ -1,0 +1,169 @@
+package llb
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	bk "github.com/moby/buildkit/client/llb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/strata-build/strata/spec"
+)
+
+// Base is a runtime base image for the target platform, as resolved by the
+// caller: its filesystem, its config and its account files.
+type Base struct {
+	Scratch bool
+	State   bk.State
+	Config  *dockerspec.DockerOCIImage // nil for scratch
+	Passwd  []byte                     // the base's /etc/passwd; nil when it has none
+	Group   []byte                     // the base's /etc/group; nil when it has none
+}
+
+// Runtime is the input of an app's runtime image.
+type Runtime struct {
+	Name      string
+	App       *spec.App
+	Base      Base
+	Binary    bk.State // holds the program at /<binary>
+	Platforms Platforms
+	Loc       Locator
+}
+
+// Image assembles the runtime image with file operations only: the app's
+// files (program, account entries, home) are one layer of their own, built
+// on scratch with fixed times and merged onto the base, so nothing runs on
+// the target platform and the base's layers are reused as they are.
+func (r Runtime) Image() (bk.State, *dockerspec.DockerOCIImage, error) {
+	im := r.App.Image
+	u := im.User
+	passwd, err := addAccount(r.Base.Passwd, "root:x:0:0:root:/root:/usr/sbin/nologin",
+		fmt.Sprintf("%s:x:%d:%d::%s:/usr/sbin/nologin", u.Name, u.UID, u.GID, r.App.Home()))
+	if err != nil {
+		return bk.State{}, nil, fmt.Errorf("apps.%s.image.user: %w", r.Name, err)
+	}
+	group, err := addAccount(r.Base.Group, "root:x:0:", fmt.Sprintf("%s:x:%d:", u.Name, u.GID))
+	if err != nil {
+		return bk.State{}, nil, fmt.Errorf("apps.%s.image.user: %w", r.Name, err)
+	}
+	at := bk.WithCreatedTime(epoch)
+	files := bk.Mkdir("/etc", 0o755, bk.WithParents(true), at).
+		Mkfile("/etc/passwd", 0o644, passwd, at).
+		Mkfile("/etc/group", 0o644, group, at).
+		Mkdir(path.Dir(r.App.BinaryPath()), 0o755, bk.WithParents(true), at).
+		Copy(r.Binary, "/"+r.App.Binary, r.App.BinaryPath(), &bk.CopyInfo{
+			CreatedTime: &epoch,
+			ChownOpt:    &bk.ChownOpt{User: &bk.UserOpt{UID: 0}, Group: &bk.UserOpt{UID: 0}},
+		}).
+		Mkdir(r.App.Home(), 0o755, bk.WithParents(true), bk.WithUIDGID(u.UID, u.GID), at)
+	if im.Workdir != r.App.Home() {
+		files = files.Mkdir(im.Workdir, 0o755, bk.WithParents(true), bk.WithUIDGID(u.UID, u.GID), at)
+	}
+	layer := bk.Scratch().Platform(r.Platforms.Target).File(files,
+		bk.WithCustomNamef("[%s] runtime files (%s)", r.Name, platformString(r.Platforms.Target)),
+		r.Loc.at("apps."+r.Name+".image"))
+	st := layer
+	if !r.Base.Scratch {
+		st = bk.Merge([]bk.State{r.Base.State, layer},
+			bk.WithCustomNamef("[%s] runtime image (%s)", r.Name, platformString(r.Platforms.Target)))
+	}
+	return st, r.config(), nil
+}
+
+// config is the base's image config with the app's settings applied.
+func (r Runtime) config() *dockerspec.DockerOCIImage {
+	im := r.App.Image
+	img := &dockerspec.DockerOCIImage{}
+	if r.Base.Config != nil {
+		img.Config = r.Base.Config.Config
+		img.History = append(img.History, r.Base.Config.History...)
+		img.Config.Env = append([]string(nil), r.Base.Config.Config.Env...)
+	}
+	img.Platform = r.Platforms.Target
+	img.RootFS.Type = "layers"
+	c := &img.Config
+	c.User = fmt.Sprintf("%d:%d", im.User.UID, im.User.GID)
+	c.Entrypoint = im.Entrypoint
+	c.Cmd = im.Cmd // Docker's rule: a new entrypoint drops the base's cmd
+	c.WorkingDir = im.Workdir
+	env := c.Env
+	if !hasEnv(env, "PATH") {
+		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	for _, k := range sortedKeys(im.Env) {
+		env = setEnv(env, k, im.Env[k])
+	}
+	c.Env = env
+	if len(im.Ports) > 0 {
+		ports := map[string]struct{}{}
+		for k := range c.ExposedPorts {
+			ports[k] = struct{}{}
+		}
+		for _, p := range im.Ports {
+			if !strings.Contains(p, "/") {
+				p += "/tcp"
+			}
+			ports[p] = struct{}{}
+		}
+		c.ExposedPorts = ports
+	}
+	if len(im.Labels) > 0 {
+		labels := map[string]string{}
+		for k, v := range c.Labels {
+			labels[k] = v
+		}
+		for k, v := range im.Labels {
+			labels[k] = v
+		}
+		c.Labels = labels
+	}
+	return img
+}
+
+// addAccount returns an /etc/passwd or /etc/group with the entry added,
+// unless an entry of the same name and id is there already. A base without
+// the file gets one with root's entry first. A clash of name or id is an
+// error: it would give the program another account than the spec says.
+func addAccount(file []byte, root, entry string) ([]byte, error) {
+	lines := strings.Split(strings.TrimRight(string(file), "\n"), "\n")
+	if len(file) == 0 {
+		lines = []string{root}
+	}
+	f := strings.Split(entry, ":")
+	for _, l := range lines {
+		g := strings.Split(l, ":")
+		if len(g) < 3 {
+			continue
+		}
+		switch {
+		case g[0] == f[0] && g[2] == f[2]:
+			return []byte(strings.Join(lines, "\n") + "\n"), nil
+		case g[0] == f[0]:
+			return nil, fmt.Errorf("the base image has %q with id %s, not %s", f[0], g[2], f[2])
+		case g[2] == f[2]:
+			id, _ := strconv.Atoi(f[2])
+			return nil, fmt.Errorf("id %d is %q in the base image; choose another uid/gid or name %q", id, g[0], g[0])
+		}
+	}
+	return []byte(strings.Join(append(lines, entry), "\n") + "\n"), nil
+}
+
+func hasEnv(env []string, k string) bool {
+	for _, e := range env {
+		if strings.HasPrefix(e, k+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+func setEnv(env []string, k, v string) []string {
+	for i, e := range env {
+		if strings.HasPrefix(e, k+"=") {
+			env[i] = k + "=" + v
+			return env
+		}
+	}
+	return append(env, k+"="+v)
+}

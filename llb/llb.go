@@ -1,0 +1,41 @@
+// Package llb turns a Strata spec into BuildKit LLB. Its functions are pure:
+// every input that needs I/O (images, their configs, files of a base image)
+// is resolved by the caller and passed in, so the graphs can be tested by
+// marshalling them, without a BuildKit.
+//
+// The rule of the package: every exec runs on the build platform. The target
+// platform only receives files, so no build ever needs QEMU.
+package llb
+
+import (
+	"time"
+
+	bk "github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Platforms are the two platforms of one build: where commands run, and what
+// the result is for.
+type Platforms struct {
+	Build  ocispecs.Platform
+	Target ocispecs.Platform
+}
+
+// Locator attaches the place of a spec path (apps.web.go) to an LLB vertex,
+// so that BuildKit shows the spec's lines with a failing step.
+type Locator func(specPath string) bk.ConstraintsOpt
+
+func (l Locator) at(specPath string) bk.ConstraintsOpt {
+	if l == nil {
+		return bk.WithDescription(nil)
+	}
+	return l(specPath)
+}
+
+// epoch is the time given to every file Strata writes, so that the same
+// inputs give the same layers.
+var epoch = time.Unix(0, 0).UTC()
+
+// buildPath is the PATH of toolchain steps; the official toolchain images
+// keep their tools in these directories.
+const buildPath = "/usr/local/go/bin:/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

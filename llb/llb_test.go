@@ -1,0 +1,163 @@
+package llb
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/strata-build/strata/spec"
+)
+
+var (
+	amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	arm64 = ocispecs.Platform{OS: "linux", Architecture: "arm64"}
+)
+
+func loadApp(t *testing.T, yaml string) *spec.App {
+	t.Helper()
+	s, err := spec.Load("strata.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Apps["web"]
+}
+
+const webSpec = "version: 1\napps:\n  web:\n    lang: go\n    path: svc\n    image:\n      ports: [8080]\n"
+
+func goBuild(a *spec.App, target ocispecs.Platform) GoBuild {
+	return GoBuild{
+		Name: "web", App: a,
+		Toolchain: bk.Image("docker.io/library/golang:1.26-bookworm"),
+		Context:   bk.Local("context", bk.SessionID("test")),
+		Platforms: Platforms{Build: amd64, Target: target},
+	}
+}
+
+// ops marshals a state and decodes its ops.
+func ops(t *testing.T, st bk.State) []*pb.Op {
+	t.Helper()
+	def, err := st.Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*pb.Op
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, &op)
+	}
+	return out
+}
+
+func TestEveryExecRunsOnTheBuildPlatform(t *testing.T) {
+	a := loadApp(t, webSpec)
+	for _, target := range []ocispecs.Platform{arm64, amd64, {OS: "linux", Architecture: "arm", Variant: "v7"}} {
+		bin := goBuild(a, target).Binary()
+		img, _, err := Runtime{Name: "web", App: a, Binary: bin, Platforms: Platforms{Build: amd64, Target: target},
+			Base: Base{State: bk.Image("docker.io/library/debian:bookworm-slim", bk.Platform(target))}}.Image()
+		if err != nil {
+			t.Fatal(err)
+		}
+		execs := 0
+		for _, op := range ops(t, img) {
+			e := op.GetExec()
+			if e == nil {
+				continue
+			}
+			execs++
+			if p := op.Platform; p.OS != "linux" || p.Architecture != "amd64" {
+				t.Errorf("target %s: exec %q runs on %s/%s, not the build platform", platformString(target), e.Meta.Args, p.OS, p.Architecture)
+			}
+		}
+		if execs != 2 {
+			t.Errorf("target %s: %d execs, want 2 (download, compile)", platformString(target), execs)
+		}
+	}
+}
+
+func TestGoBuildTargetsThePlatform(t *testing.T) {
+	a := loadApp(t, webSpec)
+	for _, op := range ops(t, goBuild(a, ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}).Binary()) {
+		if e := op.GetExec(); e != nil && e.Meta.Args[1] == "build" {
+			env := strings.Join(e.Meta.Env, " ")
+			for _, want := range []string{"GOOS=linux", "GOARCH=arm", "GOARM=7", "CGO_ENABLED=0", "GOPROXY=off"} {
+				if !strings.Contains(env, want) {
+					t.Errorf("compile env lacks %s: %s", want, env)
+				}
+			}
+			if got := strings.Join(e.Meta.Args, " "); got != "go build -trimpath -ldflags -s -w -o /out/web ." {
+				t.Errorf("compile args = %q", got)
+			}
+		}
+	}
+}
+
+// The dependency step must be the same vertex for every target platform and
+// whatever the compile options, so that BuildKit runs it once.
+func TestDependencyStepIsSharedAcrossTargets(t *testing.T) {
+	a := loadApp(t, webSpec)
+	b := loadApp(t, webSpec+"    go:\n      ldflags: -X main.v=2\n      tags: [netgo]\n")
+	d1, _ := goBuild(a, amd64).Dependencies().Marshal(context.Background())
+	d2, _ := goBuild(b, arm64).Dependencies().Marshal(context.Background())
+	h1, _ := d1.Head()
+	h2, _ := d2.Head()
+	if h1 != h2 {
+		t.Fatalf("dependency step differs between targets: %s != %s", h1, h2)
+	}
+}
+
+func TestRuntimeImageConfig(t *testing.T) {
+	a := loadApp(t, webSpec+"      env: {MODE: prod}\n      labels: {org.opencontainers.image.title: web}\n")
+	base := Base{State: bk.Image("debian"), Passwd: []byte("root:x:0:0:root:/root:/bin/bash\n")}
+	st, img, err := Runtime{Name: "web", App: a, Base: base, Binary: bk.Scratch(), Platforms: Platforms{Build: amd64, Target: arm64}}.Image()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := img.Config
+	if c.User != "65532:65532" || c.Entrypoint[0] != "/usr/local/bin/web" || c.WorkingDir != "/home/app" {
+		t.Errorf("config = %+v", c)
+	}
+	if _, ok := c.ExposedPorts["8080/tcp"]; !ok || c.Labels["org.opencontainers.image.title"] != "web" {
+		t.Errorf("ports/labels = %v %v", c.ExposedPorts, c.Labels)
+	}
+	if img.Architecture != "arm64" || !strings.Contains(strings.Join(c.Env, " "), "MODE=prod") {
+		t.Errorf("platform/env = %s %v", img.Architecture, c.Env)
+	}
+	var passwd string
+	for _, op := range ops(t, st) {
+		for _, act := range op.GetFile().GetActions() {
+			if mk := act.GetMkfile(); mk != nil && mk.Path == "/etc/passwd" {
+				passwd = string(mk.Data)
+			}
+			if exec := op.GetExec(); exec != nil {
+				t.Errorf("the runtime image runs %v", exec.Meta.Args)
+			}
+		}
+	}
+	want := "root:x:0:0:root:/root:/bin/bash\napp:x:65532:65532::/home/app:/usr/sbin/nologin\n"
+	if passwd != want {
+		t.Errorf("passwd = %q, want %q", passwd, want)
+	}
+}
+
+func TestAddAccount(t *testing.T) {
+	got, err := addAccount(nil, "root:x:0:", "app:x:10:")
+	if err != nil || string(got) != "root:x:0:\napp:x:10:\n" {
+		t.Errorf("scratch: %q %v", got, err)
+	}
+	got, err = addAccount([]byte("root:x:0:\napp:x:10:\n"), "root:x:0:", "app:x:10:")
+	if err != nil || string(got) != "root:x:0:\napp:x:10:\n" {
+		t.Errorf("present: %q %v", got, err)
+	}
+	if _, err := addAccount([]byte("root:x:0:\nnobody:x:10:\n"), "", "app:x:10:"); err == nil {
+		t.Error("an id clash passed")
+	}
+	if _, err := addAccount([]byte("app:x:11:\n"), "", "app:x:10:"); err == nil {
+		t.Error("a name clash passed")
+	}
+}
