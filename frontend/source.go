@@ -6,8 +6,8 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
-	"github.com/strata-build/strata/spec"
 	strllb "github.com/strata-build/strata/llb"
+	"github.com/strata-build/strata/spec"
 )
 
 type locOpt = bk.ConstraintsOpt

@@ -34,10 +34,15 @@ const (
 // mount) so that it travels with --cache-to and is there on any builder.
 func (g GoBuild) Dependencies() bk.State {
 	dir := path.Join(goSrc, g.App.Path)
+	// Only go.mod and go.sum, so that the step's cache key is theirs alone;
+	// a module without dependencies has no go.sum.
 	mods := g.base().File(
-		bk.Mkdir(dir, 0o755, bk.WithParents(true)).
-			Copy(g.Context, path.Join(g.App.Path, "go.mod"), dir+"/go.mod").
-			Copy(g.Context, path.Join(g.App.Path, "go.sum"), dir+"/go.sum", &bk.CopyInfo{AllowEmptyWildcard: true, AllowWildcard: true}),
+		bk.Copy(g.Context, g.App.Path+"/", dir+"/", &bk.CopyInfo{
+			CopyDirContentsOnly: true,
+			CreateDestPath:      true,
+			IncludePatterns:     []string{"go.mod", "go.sum"},
+			RequiredPaths:       []string{"/" + path.Join(g.App.Path, "go.mod")},
+		}),
 		bk.WithCustomNamef("[%s] copy go.mod and go.sum", g.Name), g.Loc.at("apps."+g.Name+".path"),
 	)
 	opts := []bk.RunOption{

@@ -87,6 +87,7 @@ func (r Runtime) config() *dockerspec.DockerOCIImage {
 	c.Entrypoint = im.Entrypoint
 	c.Cmd = im.Cmd // Docker's rule: a new entrypoint drops the base's cmd
 	c.WorkingDir = im.Workdir
+	c.ArgsEscaped = false //nolint:staticcheck // a Windows-only field the base may carry
 	env := c.Env
 	if !hasEnv(env, "PATH") {
 		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")

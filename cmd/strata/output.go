@@ -28,7 +28,16 @@ func parseOutputs(values []string) ([]client.ExportEntry, error) {
 				return nil, usagef("-o %q: type=local needs dest=DIR", v)
 			}
 			e.OutputDir = dest
-		case client.ExporterTar, client.ExporterOCI, client.ExporterDocker:
+		case client.ExporterOCI, client.ExporterDocker:
+			if attrs["tar"] == "false" { // an OCI layout directory
+				if dest == "" {
+					return nil, usagef("-o %q: tar=false needs dest=DIR", v)
+				}
+				e.OutputDir = dest
+				break
+			}
+			fallthrough
+		case client.ExporterTar:
 			if dest == "" {
 				return nil, usagef("-o %q: type=%s needs dest=FILE (or dest=- for stdout)", v, typ)
 			}

@@ -1,0 +1,43 @@
+# Strata. `make demo` and `make test` are the two commands of the README;
+# both start the dev environment (hack/dev-env up) when it is not running.
+SHELL := /bin/bash
+ENV := eval "$$(hack/dev-env env)"
+PLATFORMS ?= linux/amd64,linux/arm64
+
+.PHONY: all build dev-env frontend demo test test-unit test-e2e fuzz schema lint clean
+
+all: build
+
+build:
+	go build -o bin/strata ./cmd/strata
+	go build -o bin/strata-frontend ./cmd/strata-frontend
+
+dev-env:
+	hack/dev-env up
+
+# The frontend image, pushed to the local registry as localhost:5000/strata/frontend:dev.
+frontend: dev-env
+	$(ENV) && docker buildx bake frontend --push
+
+# Builds the frontend and every example through it, for amd64 and arm64, into ./out.
+demo: dev-env
+	$(ENV) && docker buildx bake --set frontend.output=type=image,push=true
+
+schema:
+	go generate ./spec
+
+lint:
+	go vet ./...
+	@test -z "$$(gofmt -l cmd frontend llb spec e2e)" || { gofmt -l cmd frontend llb spec e2e; exit 1; }
+
+test-unit: lint
+	go test ./spec ./llb ./frontend ./cmd/...
+	go test ./spec -run '^$$' -fuzz FuzzLoad -fuzztime 30s
+
+test-e2e: frontend build
+	$(ENV) && STRATA_E2E=1 go test -count=1 -timeout 40m -v ./e2e
+
+test: test-unit test-e2e
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,56 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const syntaxLine = "# syntax=localhost:5000/strata/frontend:dev\n"
+
+// TestSpecErrorsInBuildx: a bad spec fails with file:line:column, and buildx
+// shows the offending line (from the source map the frontend attaches).
+func TestSpecErrorsInBuildx(t *testing.T) {
+	for _, tc := range []struct {
+		name, spec string
+		args       []string
+		want       []string // in the output, in any order
+		file       string   // a file to add to the context
+	}{
+		{name: "unknown key", spec: "version: 1\napps:\n  web:\n    lang: go\n    lnag: go\n",
+			want: []string{`strata.yaml:6:5: apps.web: unknown key "lnag" (expected binary, go, image, lang, path)`, ">>>     lnag: go"}},
+		{name: "wrong type", spec: "version: 1\napps:\n  web:\n    lang: go\n    go:\n      cgo: maybe\n",
+			want: []string{`strata.yaml:7:12: apps.web.go.cgo: expected true or false, got "maybe"`, ">>>       cgo: maybe"}},
+		{name: "unknown language", spec: "version: 1\napps:\n  web:\n    lang: rsut\n",
+			want: []string{`strata.yaml:5:5: apps.web.lang: unknown language "rsut" (expected go)`, ">>>     lang: rsut"}},
+		{name: "unknown target", spec: "version: 1\napps:\n  web:\n    lang: go\n", args: []string{"--target", "nope"},
+			want: []string{`unknown target "nope" (expected one of web)`}},
+		{name: "missing file", spec: "version: 1\napps:\n  web:\n    lang: go\n    path: svc\n", file: "svc/README",
+			want: []string{`"/svc/go.mod": not found`, ">>>     path: svc"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "strata.yaml"), []byte(syntaxLine+tc.spec), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tc.file != "" {
+				os.MkdirAll(filepath.Join(dir, filepath.Dir(tc.file)), 0o755)
+				os.WriteFile(filepath.Join(dir, tc.file), []byte("x"), 0o644)
+			}
+			args := append([]string{"buildx", "build", "--progress=plain", "-f", filepath.Join(dir, "strata.yaml")}, tc.args...)
+			out, err := run(t, "docker", append(args, dir)...)
+			if err == nil {
+				t.Fatalf("the build passed:\n%s", tail(out, 30))
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, tail(out, 30))
+				}
+			}
+			if strings.Contains(out, "panic") {
+				t.Errorf("the frontend panicked:\n%s", out)
+			}
+		})
+	}
+}
