@@ -1,0 +1,173 @@
+package layer
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"compress/flate"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"time"
+)
+
+// Formats of a layer archive.
+const (
+	Zip   = "zip"
+	TarGz = "tar.gz"
+)
+
+// zipEpoch is the earliest time a zip entry can carry (MS-DOS time).
+var zipEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// WriteArchive writes the layer as a deterministic archive: entries sorted
+// (with their directories), one fixed time, owner 0, Unix modes and
+// symlinks kept. It fills each entry's size and sha256.
+func (l *Layer) WriteArchive(w io.Writer, root, format string, mtime time.Time) error {
+	r := rootFS{root}
+	var aw archiveWriter
+	switch format {
+	case Zip:
+		zw := zip.NewWriter(w)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestCompression)
+		})
+		if mtime.Before(zipEpoch) {
+			mtime = zipEpoch
+		}
+		aw = &zipArchive{zw: zw, mtime: mtime}
+	case TarGz:
+		gz, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+		if err != nil {
+			return err
+		}
+		aw = &tarArchive{gz: gz, tw: tar.NewWriter(gz), mtime: mtime}
+	default:
+		return fmt.Errorf("unknown archive format %q (expected zip or tar.gz)", format)
+	}
+	dirs := map[string]bool{}
+	for _, e := range l.Entries {
+		for d := path.Dir(e.Path); d != "." && !dirs[d]; d = path.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	for _, d := range sortedKeys(dirs) {
+		if err := aw.dir(d + "/"); err != nil {
+			return err
+		}
+	}
+	for _, e := range l.Entries {
+		if e.Link != "" {
+			e.Size = int64(len(e.Link))
+			if err := aw.symlink(e.Path, e.Link); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := l.writeFile(aw, r, e); err != nil {
+			return err
+		}
+	}
+	return aw.close()
+}
+
+func (l *Layer) writeFile(aw archiveWriter, r rootFS, e *Entry) error {
+	f, err := os.Open(r.host(e.Source))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	e.Size = fi.Size()
+	mode := e.Mode.Perm()
+	if fi.Mode().Perm()&0o111 != 0 {
+		mode |= 0o111 // keep execute bits of libraries that have them
+	}
+	w, err := aw.file(e.Path, mode, e.Size)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(w, h), f); err != nil {
+		return err
+	}
+	e.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return nil
+}
+
+type archiveWriter interface {
+	dir(name string) error
+	symlink(name, target string) error
+	file(name string, mode fs.FileMode, size int64) (io.Writer, error)
+	close() error
+}
+
+type zipArchive struct {
+	zw    *zip.Writer
+	mtime time.Time
+}
+
+func (z *zipArchive) header(name string, mode fs.FileMode, method uint16) *zip.FileHeader {
+	h := &zip.FileHeader{Name: name, Method: method, Modified: z.mtime}
+	h.SetMode(mode)
+	return h
+}
+
+func (z *zipArchive) dir(name string) error {
+	_, err := z.zw.CreateHeader(z.header(name, fs.ModeDir|0o755, zip.Store))
+	return err
+}
+
+// symlink stores the link as Info-ZIP does: Unix mode S_IFLNK, the target as
+// content. A zip that flattened soname links would hold each library twice.
+func (z *zipArchive) symlink(name, target string) error {
+	w, err := z.zw.CreateHeader(z.header(name, fs.ModeSymlink|0o777, zip.Store))
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, target)
+	return err
+}
+
+func (z *zipArchive) file(name string, mode fs.FileMode, _ int64) (io.Writer, error) {
+	return z.zw.CreateHeader(z.header(name, mode, zip.Deflate))
+}
+
+func (z *zipArchive) close() error { return z.zw.Close() }
+
+type tarArchive struct {
+	gz    *gzip.Writer
+	tw    *tar.Writer
+	mtime time.Time
+}
+
+func (t *tarArchive) write(h *tar.Header) error {
+	h.ModTime, h.Uid, h.Gid, h.Format = t.mtime, 0, 0, tar.FormatPAX
+	return t.tw.WriteHeader(h)
+}
+
+func (t *tarArchive) dir(name string) error {
+	return t.write(&tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: 0o755})
+}
+
+func (t *tarArchive) symlink(name, target string) error {
+	return t.write(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: target, Mode: 0o777})
+}
+
+func (t *tarArchive) file(name string, mode fs.FileMode, size int64) (io.Writer, error) {
+	return t.tw, t.write(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(mode), Size: size})
+}
+
+func (t *tarArchive) close() error {
+	if err := t.tw.Close(); err != nil {
+		return err
+	}
+	return t.gz.Close()
+}

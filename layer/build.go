@@ -1,0 +1,196 @@
+package layer
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// BuildOptions are a layer's assembly options and where its files go.
+type BuildOptions struct {
+	Options
+	Name   string
+	Format string    // zip or tar.gz
+	Prefix string    // where the runtime extracts the layer, such as /opt
+	Out    string    // directory for NAME.zip, NAME.manifest.json, NAME.report.txt
+	MTime  time.Time // the time of every entry (SOURCE_DATE_EPOCH)
+}
+
+// Manifest describes a built layer.
+type Manifest struct {
+	Name             string   `json:"name"`
+	Runtime          string   `json:"runtime"`
+	Machine          string   `json:"machine"`
+	Format           string   `json:"format"`
+	Prefix           string   `json:"prefix"`
+	Archive          string   `json:"archive"`
+	SHA256           string   `json:"sha256"`
+	CompressedSize   int64    `json:"compressed_size"`
+	UncompressedSize int64    `json:"uncompressed_size"`
+	Glibc            string   `json:"glibc"`
+	Files            []*Entry `json:"files"`
+}
+
+// packagesFile, in a root, maps its files to the Debian packages that
+// brought them ("path<TAB>package" lines), for the size report.
+const packagesFile = "/.strata/packages.tsv"
+
+// Build assembles the layer and writes its archive, manifest and size
+// report. Over a size limit it returns an error naming the largest files
+// and writes no archive.
+func Build(opt BuildOptions) (*Manifest, string, error) {
+	l, err := Assemble(opt.Options)
+	if err != nil {
+		return nil, "", err
+	}
+	r := rootFS{opt.Root}
+	if err := l.fillSizes(r); err != nil {
+		return nil, "", err
+	}
+	l.attribute(r)
+	archive := opt.Name + "." + opt.Format
+	tmp, err := os.CreateTemp(opt.Out, ".strata-layer-*")
+	if err != nil {
+		return nil, "", err
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	if err := l.WriteArchive(io.MultiWriter(tmp, h), opt.Root, opt.Format, opt.MTime); err != nil {
+		tmp.Close()
+		return nil, "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, "", err
+	}
+	fi, err := os.Stat(tmp.Name())
+	if err != nil {
+		return nil, "", err
+	}
+	m := &Manifest{
+		Name: opt.Name, Runtime: opt.Profile.Name, Machine: l.Machine.String(), Format: opt.Format, Prefix: opt.Prefix,
+		Archive: archive, SHA256: hex.EncodeToString(h.Sum(nil)), CompressedSize: fi.Size(), Glibc: l.Glibc, Files: l.Entries,
+	}
+	for _, e := range l.Entries {
+		m.UncompressedSize += e.Size
+	}
+	report := l.report(m, opt.Profile)
+	if err := overLimit(m, opt.Profile, l); err != nil {
+		return m, report, err
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(opt.Out, archive)); err != nil {
+		return nil, "", err
+	}
+	dt, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, "", err
+	}
+	if err := os.WriteFile(filepath.Join(opt.Out, opt.Name+".manifest.json"), append(dt, '\n'), 0o644); err != nil {
+		return nil, "", err
+	}
+	return m, report, os.WriteFile(filepath.Join(opt.Out, opt.Name+".report.txt"), []byte(report), 0o644)
+}
+
+func overLimit(m *Manifest, p Profile, l *Layer) error {
+	var over []string
+	if p.MaxZipped > 0 && m.CompressedSize > p.MaxZipped {
+		over = append(over, fmt.Sprintf("%s compressed, over the limit of %s", mb(m.CompressedSize), mb(p.MaxZipped)))
+	}
+	if p.MaxUnzipped > 0 && m.UncompressedSize > p.MaxUnzipped {
+		over = append(over, fmt.Sprintf("%s unpacked, over the limit of %s", mb(m.UncompressedSize), mb(p.MaxUnzipped)))
+	}
+	if len(over) == 0 {
+		return nil
+	}
+	return fmt.Errorf("layer %s is %s (%s); no archive was written. The largest files:\n%s",
+		m.Name, strings.Join(over, " and "), p.Limits, strings.Join(l.largest(10), "\n"))
+}
+
+// attribute reads which package brought each file, when the sources say.
+func (l *Layer) attribute(r rootFS) {
+	f, err := os.Open(r.host(packagesFile))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	pkgs := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if p, pkg, ok := strings.Cut(sc.Text(), "\t"); ok {
+			pkgs["/"+strings.TrimPrefix(strings.TrimPrefix(p, "."), "/")] = pkg
+		}
+	}
+	for _, e := range l.Entries {
+		if e.Source != "" {
+			e.Package = pkgs[e.Source]
+		}
+	}
+}
+
+// largest lists the biggest files with their package and who needs them.
+func (l *Layer) largest(n int) []string {
+	files := make([]*Entry, 0, len(l.Entries))
+	layerPath := map[string]string{}
+	for _, e := range l.Entries {
+		if e.Link == "" {
+			files = append(files, e)
+			layerPath[e.Source] = e.Path
+		}
+	}
+	sort.SliceStable(files, func(i, j int) bool { return files[i].Size > files[j].Size })
+	if len(files) > n {
+		files = files[:n]
+	}
+	var out []string
+	for _, e := range files {
+		var by []string
+		for _, b := range e.NeededBy {
+			if p, ok := layerPath[b]; ok {
+				b = p
+			}
+			by = append(by, b)
+		}
+		line := fmt.Sprintf("  %9s  %-40s", mb(e.Size), e.Path)
+		if e.Package != "" {
+			line += "  from " + e.Package
+		}
+		if len(by) > 0 {
+			if len(by) > 4 {
+				by = append(by[:4:4], fmt.Sprintf("%d more", len(e.NeededBy)-4))
+			}
+			line += "  needed by " + strings.Join(by, ", ")
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func (l *Layer) report(m *Manifest, p Profile) string {
+	var b strings.Builder
+	files := 0
+	for _, e := range l.Entries {
+		if e.Link == "" {
+			files++
+		}
+	}
+	fmt.Fprintf(&b, "layer %s for %s (%s): %d files and %d soname links, %s unpacked, %s as %s\n",
+		m.Name, p.Name, m.Machine, files, len(l.Entries)-files, mb(m.UncompressedSize), mb(m.CompressedSize), m.Format)
+	fmt.Fprintf(&b, "glibc needed: %s (the runtime has %s)\n", m.Glibc, p.Glibc)
+	if p.MaxZipped > 0 || p.MaxUnzipped > 0 {
+		fmt.Fprintf(&b, "limits: %s\n", p.Limits)
+	}
+	b.WriteString("largest files:\n")
+	b.WriteString(strings.Join(l.largest(15), "\n"))
+	b.WriteString("\n")
+	return b.String()
+}
+
+// mb prints bytes in MiB, the unit of the providers' "MB" limits.
+func mb(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -1,0 +1,279 @@
+package layer
+
+import (
+	"debug/elf"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+)
+
+// Options say what goes into a layer.
+type Options struct {
+	Root     string   // the target's root filesystem, a directory
+	Binaries []string // program names (looked up in the bin directories) or paths in Root
+	DLOpen   []string // libraries loaded at run time (dlopen): sonames or paths in Root
+	Profile  Profile
+}
+
+// Entry is one file of a layer, relative to its prefix.
+type Entry struct {
+	Path     string      `json:"path"` // bin/ffmpeg, lib/libz.so.1
+	Mode     fs.FileMode `json:"-"`
+	Link     string      `json:"link,omitempty"` // a symlink's target (soname links)
+	Source   string      `json:"source,omitempty"`
+	Size     int64       `json:"size"`
+	SHA256   string      `json:"sha256,omitempty"`
+	NeededBy []string    `json:"needed_by,omitempty"`
+	Package  string      `json:"package,omitempty"`
+}
+
+// Layer is an assembled layer: its entries, sorted by path.
+type Layer struct {
+	Entries []*Entry
+	Machine elf.Machine
+	Glibc   string // the highest glibc version any file needs
+}
+
+var binDirs = []string{"/usr/local/bin", "/usr/bin", "/bin", "/usr/local/sbin", "/usr/sbin", "/sbin"}
+
+// Assemble finds the programs and the closure of their libraries. A missing
+// library anywhere is an error naming who needs it; so is a file for
+// another machine, or one that needs a newer glibc than the profile.
+func Assemble(opt Options) (*Layer, error) {
+	r := rootFS{opt.Root}
+	limit, err := opt.Profile.glibc()
+	if err != nil {
+		return nil, err
+	}
+	a := &assembly{r: r, opt: opt, libs: map[string]*Entry{}, byReal: map[string]*Entry{}, missing: map[string][]string{}, conf: r.ldSoConf()}
+	var bins []*object
+	for _, b := range opt.Binaries {
+		real, err := a.findBinary(b)
+		if err != nil {
+			return nil, err
+		}
+		o, err := readObject(r.host(real), real)
+		if err != nil {
+			return nil, fmt.Errorf("binary %s (%s): not an ELF file: %v", b, real, err)
+		}
+		if len(bins) > 0 && o.machine != bins[0].machine {
+			return nil, fmt.Errorf("binary %s is for %v, %s is for %v", b, o.machine, bins[0].path, bins[0].machine)
+		}
+		bins = append(bins, o)
+		a.entries = append(a.entries, &Entry{Path: "bin/" + path.Base(b), Source: real, Mode: 0o755})
+		a.objs = append(a.objs, o)
+	}
+	if len(bins) == 0 {
+		return nil, fmt.Errorf("no binaries")
+	}
+	a.machine, a.exe = bins[0].machine, bins[0]
+	for _, o := range bins {
+		a.walk(o)
+	}
+	for _, d := range opt.DLOpen {
+		a.need(d, a.exe, "dlopen")
+	}
+	if len(a.missing) > 0 {
+		var lines []string
+		for _, n := range sortedKeys(a.missing) {
+			lines = append(lines, fmt.Sprintf("  %s, needed by %s", n, strings.Join(a.missing[n], ", ")))
+		}
+		return nil, fmt.Errorf("missing libraries (not in the layer's sources nor provided by the %s runtime):\n%s",
+			opt.Profile.Name, strings.Join(lines, "\n"))
+	}
+	if bad := tooNew(a.objs, limit); len(bad) > 0 {
+		var lines []string
+		for _, f := range sortedKeys(bad) {
+			syms := bad[f]
+			if len(syms) > 8 {
+				syms = append(syms[:8:8], fmt.Sprintf("and %d more", len(bad[f])-8))
+			}
+			lines = append(lines, fmt.Sprintf("  %s: %s", f, strings.Join(syms, ", ")))
+		}
+		return nil, fmt.Errorf("these files need a newer glibc than %s of the %s runtime:\n%s",
+			opt.Profile.Glibc, opt.Profile.Name, strings.Join(lines, "\n"))
+	}
+	sort.Slice(a.entries, func(i, j int) bool { return a.entries[i].Path < a.entries[j].Path })
+	if err := checkUnique(a.entries); err != nil {
+		return nil, err
+	}
+	return &Layer{Entries: a.entries, Machine: a.machine, Glibc: maxGlibc(a.objs).String()}, nil
+}
+
+type assembly struct {
+	r       rootFS
+	opt     Options
+	conf    []string
+	machine elf.Machine
+	exe     *object
+	entries []*Entry
+	objs    []*object
+	libs    map[string]*Entry // by soname (or name asked for)
+	byReal  map[string]*Entry // the regular file entry, by real path
+	missing map[string][]string
+}
+
+func (a *assembly) findBinary(b string) (string, error) {
+	if strings.Contains(b, "/") {
+		if real, ok := a.r.isFile(path.Join("/", b)); ok {
+			return real, nil
+		}
+		return "", fmt.Errorf("binary %s: no such file in the layer's sources", b)
+	}
+	for _, d := range binDirs {
+		if real, ok := a.r.isFile(path.Join(d, b)); ok {
+			return real, nil
+		}
+	}
+	return "", fmt.Errorf("binary %s: not found in %s of the layer's sources", b, strings.Join(binDirs, ", "))
+}
+
+func (a *assembly) walk(o *object) {
+	for _, n := range o.needed {
+		a.need(n, o, o.path)
+	}
+}
+
+// need adds the library name, as the dynamic loader would find it for o.
+func (a *assembly) need(name string, o *object, by string) {
+	if a.opt.Profile.provides(name) {
+		return
+	}
+	if e, ok := a.libs[name]; ok {
+		e.NeededBy = appendUnique(e.NeededBy, by)
+		return
+	}
+	real := a.search(name, o)
+	if real == "" {
+		a.missing[name] = appendUnique(a.missing[name], by)
+		return
+	}
+	soname := path.Base(name)
+	if e, ok := a.byReal[real]; ok { // another name of a library we have
+		a.libs[name] = e
+		e.NeededBy = appendUnique(e.NeededBy, by)
+		a.link(soname, e)
+		return
+	}
+	lib, err := readObject(a.r.host(real), real)
+	if err != nil {
+		a.missing[name+" (not an ELF file: "+real+")"] = appendUnique(nil, by)
+		return
+	}
+	if lib.machine != a.machine {
+		a.missing[name+" (for "+lib.machine.String()+", at "+real+")"] = appendUnique(nil, by)
+		return
+	}
+	e := &Entry{Path: "lib/" + path.Base(real), Source: real, Mode: 0o644, NeededBy: []string{by}}
+	a.entries = append(a.entries, e)
+	a.libs[name], a.byReal[real] = e, e
+	a.objs = append(a.objs, lib)
+	a.link(soname, e)
+	if lib.soname != "" {
+		a.link(lib.soname, e)
+	}
+	a.walk(lib)
+}
+
+// link adds lib/NAME → the file, as the soname symlinks of the sources are.
+func (a *assembly) link(name string, e *Entry) {
+	p := "lib/" + name
+	if p == e.Path {
+		return
+	}
+	for _, x := range a.entries {
+		if x.Path == p {
+			return
+		}
+	}
+	a.entries = append(a.entries, &Entry{Path: p, Link: path.Base(e.Path), Mode: fs.ModeSymlink | 0o777})
+}
+
+// search is the dynamic loader's search for name, in the root: a name with
+// a slash is a path; RPATH (of o, then of the program) only when o has no
+// RUNPATH; o's RUNPATH (not inherited); ld.so.conf; the default dirs.
+func (a *assembly) search(name string, o *object) string {
+	if strings.Contains(name, "/") {
+		real, _ := a.r.isFile(path.Join("/", name))
+		return real
+	}
+	var dirs []string
+	if len(o.runpath) == 0 {
+		dirs = append(dirs, a.expand(o.rpath, o)...)
+		if o != a.exe {
+			dirs = append(dirs, a.expand(a.exe.rpath, a.exe)...)
+		}
+	}
+	dirs = append(dirs, a.expand(o.runpath, o)...)
+	dirs = append(dirs, a.conf...)
+	if t := multiarch(a.machine); t != "" {
+		dirs = append(dirs, "/lib/"+t, "/usr/lib/"+t)
+	}
+	dirs = append(dirs, "/lib", "/usr/lib", "/lib64", "/usr/lib64")
+	for _, d := range dirs {
+		if real, ok := a.r.isFile(path.Join(d, name)); ok {
+			if lib, err := readObject(a.r.host(real), real); err == nil && lib.machine == a.machine {
+				return real
+			}
+		}
+	}
+	return ""
+}
+
+// expand replaces $ORIGIN (the object's directory) in search paths.
+func (a *assembly) expand(dirs []string, o *object) []string {
+	var out []string
+	for _, d := range dirs {
+		d = strings.ReplaceAll(strings.ReplaceAll(d, "${ORIGIN}", "$ORIGIN"), "$ORIGIN", path.Dir(o.path))
+		if path.IsAbs(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func checkUnique(entries []*Entry) error {
+	for i := 1; i < len(entries); i++ {
+		if entries[i].Path == entries[i-1].Path {
+			return fmt.Errorf("two files would be %s: %s and %s", entries[i].Path, entries[i-1].Source, entries[i].Source)
+		}
+	}
+	return nil
+}
+
+func appendUnique(list []string, v string) []string {
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// fileSize fills the size of regular entries from the root.
+func (l *Layer) fillSizes(r rootFS) error {
+	for _, e := range l.Entries {
+		if e.Link != "" {
+			e.Size = int64(len(e.Link))
+			continue
+		}
+		fi, err := os.Stat(r.host(e.Source))
+		if err != nil {
+			return err
+		}
+		e.Size = fi.Size()
+	}
+	return nil
+}
