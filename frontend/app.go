@@ -8,6 +8,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
 	strllb "github.com/strata-build/strata/llb"
+	"github.com/strata-build/strata/spec"
 )
 
 // goProxyArgs are the build args that reach the Go dependency step.
@@ -18,25 +19,10 @@ var goProxyArgs = []string{"GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GO
 func (b *builder) app(ctx context.Context, target ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
 	a := b.t.App
 	ps := strllb.Platforms{Build: b.build, Target: target}
-	toolchain, err := b.input(ctx, "golang", "golang:"+a.Go.Version+"-bookworm", b.build)
-	if err != nil {
-		return bk.State{}, nil, nil, errors.Wrap(err, "Go toolchain")
-	}
-	src, err := b.bc.MainContext(ctx)
+	bin, err := b.goBinary(ctx, b.t.Name, a, target)
 	if err != nil {
 		return bk.State{}, nil, nil, err
 	}
-	proxy := map[string]string{}
-	for _, k := range goProxyArgs {
-		if v, ok := b.bc.BuildArgs[k]; ok {
-			proxy[k] = v
-		}
-	}
-	bin := strllb.GoBuild{
-		Name: b.t.Name, App: a, Toolchain: toolchain.State, Context: *src,
-		Platforms: ps, ProxyEnv: proxy, Loc: b.locator(),
-	}.Binary()
-
 	base, err := b.runtimeBase(ctx, a.Image.Base, target)
 	if err != nil {
 		return bk.State{}, nil, nil, err
@@ -48,4 +34,27 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (bk.State, 
 		return bk.State{}, nil, nil, b.specError(b.t.Path+".image.user", err)
 	}
 	return st, img, base.Config, nil
+}
+
+// goBinary is the graph of a Go app's program for the target platform: a
+// state holding it at /<binary>.
+func (b *builder) goBinary(ctx context.Context, name string, a *spec.App, target ocispecs.Platform) (bk.State, error) {
+	toolchain, err := b.input(ctx, "golang", "golang:"+a.Go.Version+"-bookworm", b.build)
+	if err != nil {
+		return bk.State{}, errors.Wrap(err, "Go toolchain")
+	}
+	src, err := b.bc.MainContext(ctx)
+	if err != nil {
+		return bk.State{}, err
+	}
+	proxy := map[string]string{}
+	for _, k := range goProxyArgs {
+		if v, ok := b.bc.BuildArgs[k]; ok {
+			proxy[k] = v
+		}
+	}
+	return strllb.GoBuild{
+		Name: name, App: a, Toolchain: toolchain.State, Context: *src,
+		Platforms: strllb.Platforms{Build: b.build, Target: target}, ProxyEnv: proxy, Loc: b.locator(),
+	}.Binary(), nil
 }

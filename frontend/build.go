@@ -16,7 +16,6 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/pkg/errors"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -94,7 +93,7 @@ func (b *builder) graph(ctx context.Context, target ocispecs.Platform) (bk.State
 	if b.t.App != nil {
 		return b.app(ctx, target)
 	}
-	return bk.State{}, nil, nil, errors.Errorf("target %q: layers are not supported yet", b.t.Name)
+	return b.layer(ctx, target)
 }
 
 // targetPlatform maps dockerui's nil (no platform asked for) to the build platform.

@@ -70,6 +70,9 @@ func Build(opt BuildOptions) (*Manifest, string, error) {
 	if err := tmp.Close(); err != nil {
 		return nil, "", err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return nil, "", err
+	}
 	fi, err := os.Stat(tmp.Name())
 	if err != nil {
 		return nil, "", err
@@ -185,6 +188,9 @@ func (l *Layer) report(m *Manifest, p Profile) string {
 	fmt.Fprintf(&b, "glibc needed: %s (the runtime has %s)\n", m.Glibc, p.Glibc)
 	if p.MaxZipped > 0 || p.MaxUnzipped > 0 {
 		fmt.Fprintf(&b, "limits: %s\n", p.Limits)
+	}
+	if p.DirectUpload > 0 && m.CompressedSize > p.DirectUpload {
+		fmt.Fprintf(&b, "note: over the %s of a direct upload: %s\n", mb(p.DirectUpload), p.Upload)
 	}
 	b.WriteString("largest files:\n")
 	b.WriteString(strings.Join(l.largest(15), "\n"))

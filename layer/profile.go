@@ -16,6 +16,11 @@ type Profile struct {
 	MaxZipped   int64    // bytes of the archive; 0: no limit
 	MaxUnzipped int64    // bytes of the extracted files; 0: no limit
 	Limits      string   // where the limits come from, for messages
+	// DirectUpload is the largest archive the provider takes in an API
+	// call; a larger one must go through object storage (a note, not an
+	// error).
+	DirectUpload int64
+	Upload       string // how to publish a larger archive
 }
 
 // glibcFamily are the sonames of glibc itself: every runtime has them, and
@@ -27,26 +32,40 @@ var glibcFamily = []string{
 	"libthread_db.so.1", "libc_malloc_debug.so.0", "libnss_files.so.2", "libnss_dns.so.2",
 }
 
-// AWS Lambda: a layer .zip uploaded directly is at most 50 MB, and a
-// function with all its layers at most 250 MB unzipped (Lambda quotas).
+// AWS Lambda quotas: a function with all its layers is at most 250 MB
+// (262,144,000 bytes) unzipped; a .zip uploaded in the API call at most
+// 50 MB, larger ones are published from S3.
 const (
-	lambdaZipped   = 50 * 1024 * 1024
 	lambdaUnzipped = 262144000
-	lambdaLimits   = "AWS Lambda quotas: 50 MB zipped for a direct upload, 250 MB unzipped"
-	// Alibaba Cloud Function Compute: a layer's code package is at most
-	// 500 MB compressed; the unzipped size counts against the function's
-	// disk, so no separate limit here.
+	lambdaDirect   = 50 * 1024 * 1024
+	lambdaLimits   = "AWS Lambda quotas: 250 MB unzipped for a function with its layers"
+	lambdaUpload   = "publish it from S3 (aws lambda publish-layer-version --content S3Bucket=...,S3Key=...)"
+	// Alibaba Cloud Function Compute 3.0 quotas: a code package is at most
+	// 500 MB as a zip through the console, Serverless Devs or OSS, and
+	// 100 MB through the SDK/OpenAPI (base64 in the call).
 	fcZipped = 500 * 1024 * 1024
-	fcLimits = "Alibaba Cloud Function Compute quotas: 500 MB compressed per layer"
+	fcDirect = 100 * 1024 * 1024
+	fcLimits = "Alibaba Cloud Function Compute quotas: 500 MB zipped"
+	fcUpload = "upload it through OSS or Serverless Devs (s deploy), not the OpenAPI"
 )
 
 // Profiles are the known runtimes, by name.
 var Profiles = map[string]Profile{
-	"al2023":      {Name: "al2023", Glibc: "2.34", Provided: glibcFamily, MaxZipped: lambdaZipped, MaxUnzipped: lambdaUnzipped, Limits: lambdaLimits},
-	"al2":         {Name: "al2", Glibc: "2.26", Provided: glibcFamily, MaxZipped: lambdaZipped, MaxUnzipped: lambdaUnzipped, Limits: lambdaLimits},
-	"fc-debian10": {Name: "fc-debian10", Glibc: "2.28", Provided: glibcFamily, MaxZipped: fcZipped, Limits: fcLimits},
-	"fc-debian11": {Name: "fc-debian11", Glibc: "2.31", Provided: glibcFamily, MaxZipped: fcZipped, Limits: fcLimits},
-	"fc-debian12": {Name: "fc-debian12", Glibc: "2.36", Provided: glibcFamily, MaxZipped: fcZipped, Limits: fcLimits},
+	"al2023":      lambda("al2023", "2.34"),
+	"al2":         lambda("al2", "2.26"),
+	"fc-debian10": fc("fc-debian10", "2.28"),
+	"fc-debian11": fc("fc-debian11", "2.31"),
+	"fc-debian12": fc("fc-debian12", "2.36"),
+}
+
+func lambda(name, glibc string) Profile {
+	return Profile{Name: name, Glibc: glibc, Provided: glibcFamily, MaxUnzipped: lambdaUnzipped, Limits: lambdaLimits,
+		DirectUpload: lambdaDirect, Upload: lambdaUpload}
+}
+
+func fc(name, glibc string) Profile {
+	return Profile{Name: name, Glibc: glibc, Provided: glibcFamily, MaxZipped: fcZipped, Limits: fcLimits,
+		DirectUpload: fcDirect, Upload: fcUpload}
 }
 
 // ProfileNames lists the known runtimes and custom.

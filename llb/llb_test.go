@@ -161,3 +161,61 @@ func TestAddAccount(t *testing.T) {
 		t.Error("a name clash passed")
 	}
 }
+
+const layerSpec = `version: 1
+apps:
+  tool: {lang: go}
+layers:
+  ffmpeg:
+    runtime: fc-debian12
+    sources:
+      debian: {packages: [ffmpeg]}
+      images: [{ref: "mwader/static-ffmpeg:7.1", paths: [/ffmpeg]}]
+      context: [extra/lib]
+      apps: [tool]
+    binaries: [ffmpeg, ffprobe]
+`
+
+func TestLayerGraphRunsOnTheBuildPlatform(t *testing.T) {
+	s, err := spec.Load("strata.yaml", []byte(layerSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := Platforms{Build: amd64, Target: arm64}
+	toolchain := bk.Image("docker.io/library/golang:1.26-bookworm")
+	helper, err := Helper("strata-layer", testHelperSources, toolchain, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool := goBuild(s.Apps["tool"], arm64)
+	tool.Name = "tool"
+	st, err := LayerBuild{
+		Name: "ffmpeg", Layer: s.Layers["ffmpeg"], Platforms: ps,
+		Apt:     bk.Image("docker.io/library/debian:bookworm"),
+		Images:  []bk.State{bk.Image("docker.io/mwader/static-ffmpeg:7.1", bk.Platform(arm64))},
+		Context: bk.Local("context", bk.SessionID("test")),
+		Apps:    map[string]AppBinary{"tool": {Name: "tool", State: tool.Binary()}},
+		Helper:  helper,
+	}.Archive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, op := range ops(t, st) {
+		e := op.GetExec()
+		if e == nil {
+			continue
+		}
+		names = append(names, e.Meta.Args[0])
+		if p := op.Platform; p.Architecture != "amd64" {
+			t.Errorf("exec %q runs on %s, not the build platform", e.Meta.Args, p.Architecture)
+		}
+		if strings.HasSuffix(e.Meta.Args[0], "/bin/sh") && !strings.Contains(strings.Join(e.Meta.Env, " "), "ARCH=arm64") {
+			t.Errorf("apt does not resolve for arm64: %v", e.Meta.Env)
+		}
+	}
+	// apt, the helper's build, the app's download and compile, the assembly.
+	if len(names) != 5 {
+		t.Errorf("execs = %q, want 5", names)
+	}
+}

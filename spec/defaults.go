@@ -1,6 +1,9 @@
 package spec
 
-import "path"
+import (
+	"path"
+	"strings"
+)
 
 // Defaults that the spec reference (the JSON Schema) documents too.
 const (
@@ -14,6 +17,38 @@ const (
 func (s *Spec) applyDefaults() {
 	for name, a := range s.Apps {
 		a.applyDefaults(name)
+	}
+	for _, l := range s.Layers {
+		l.applyDefaults()
+	}
+}
+
+// Layer defaults.
+const (
+	DefaultPrefix       = "/opt"
+	DefaultFormat       = "zip"
+	DefaultSuite        = "bookworm"
+	DefaultDebianMirror = "http://deb.debian.org/debian"
+)
+
+func (l *Layer) applyDefaults() {
+	if l.Prefix == "" {
+		l.Prefix = DefaultPrefix
+	}
+	if l.Format == "" {
+		l.Format = DefaultFormat
+	}
+	if d := l.Sources.Debian; d != nil {
+		if d.Suite == "" {
+			d.Suite = DefaultSuite
+		}
+		if d.Mirror == "" {
+			d.Mirror = DefaultDebianMirror
+		}
+		d.Mirror = strings.TrimRight(d.Mirror, "/")
+	}
+	for i, x := range l.Sources.Context {
+		l.Sources.Context[i] = path.Clean(x)
 	}
 }
 

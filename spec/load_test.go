@@ -140,3 +140,59 @@ func TestAliasBomb(t *testing.T) {
 		t.Fatal("an alias bomb loaded")
 	}
 }
+
+const layerSpec = `version: 1
+apps:
+  tool:
+    lang: go
+layers:
+  ffmpeg:
+    runtime: al2023
+    sources:
+      debian:
+        packages: [ffmpeg]
+      apps: [tool]
+    binaries: [ffmpeg, ffprobe]
+    dlopen: [libva-drm.so.2]
+`
+
+func TestLoadLayer(t *testing.T) {
+	s, err := Load("strata.yaml", []byte(layerSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := s.Layers["ffmpeg"]
+	if l.Prefix != "/opt" || l.Format != "zip" || l.Sources.Debian.Suite != "bookworm" || l.Sources.Debian.Mirror != DefaultDebianMirror {
+		t.Errorf("layer defaults: %+v %+v", l, l.Sources.Debian)
+	}
+	if got := strings.Join(s.Targets(), ","); got != "tool,ffmpeg" {
+		t.Errorf("targets = %s", got)
+	}
+}
+
+func TestLayerErrors(t *testing.T) {
+	for _, tc := range []struct{ edit, want string }{
+		{"runtime: al2023\n", `apps.tool: unknown key`},
+		{"runtime: lambda\n", `layers.ffmpeg.runtime: unknown runtime "lambda" (expected al2023, al2, fc-debian10, fc-debian11, fc-debian12, custom)`},
+		{"runtime: custom\n", `layers.ffmpeg.glibc: a custom runtime needs its glibc version`},
+		{"apps: [nope]\n", `layers.ffmpeg.sources.apps[0]: unknown app "nope" (expected one of tool)`},
+		{"packages: [Bad_Name]\n", `layers.ffmpeg.sources.debian.packages[0]: invalid package name "Bad_Name"`},
+		{"binaries: []\n", `missing key "binaries"`},
+	} {
+		key := strings.SplitN(tc.edit, ":", 2)[0]
+		var out []string
+		for _, line := range strings.Split(layerSpec, "\n") {
+			if strings.TrimSpace(line) != "" && strings.HasPrefix(strings.TrimSpace(line), key+":") && strings.Contains(line, "    ") {
+				line = line[:strings.Index(line, key)] + strings.TrimSuffix(tc.edit, "\n")
+			}
+			out = append(out, line)
+		}
+		if tc.want == `apps.tool: unknown key` {
+			out = append(out[:4], append([]string{"    runtime: al2023"}, out[4:]...)...)
+		}
+		_, err := Load("strata.yaml", []byte(strings.Join(out, "\n")))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %s", tc.edit, err, tc.want)
+		}
+	}
+}

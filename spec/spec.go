@@ -17,9 +17,65 @@ type Spec struct {
 	pos  positions
 }
 
-// Layer is a serverless function layer. Its fields arrive with the
-// function-layers capability; an entry today is rejected by validation.
-type Layer struct{}
+// Layer is a serverless function layer: programs and the closure of the
+// shared libraries they need, for the target architecture, laid out as
+// bin/ and lib/ under the prefix and written as a deterministic archive.
+type Layer struct {
+	// Runtime is the function runtime the layer is for: its glibc, the
+	// libraries it provides, and the provider's size limits.
+	Runtime string `yaml:"runtime" json:"runtime" jsonschema:"required,enum=al2023,enum=al2,enum=fc-debian10,enum=fc-debian11,enum=fc-debian12,enum=custom"`
+	// Glibc is the glibc version of a custom runtime, such as 2.28.
+	Glibc string `yaml:"glibc,omitempty" json:"glibc,omitempty"`
+	// Exclude lists libraries (sonames) a custom runtime provides.
+	Exclude []string `yaml:"exclude,omitempty" json:"exclude,omitempty"`
+	// Sources make the layer's root filesystem for the target architecture.
+	Sources *LayerSources `yaml:"sources" json:"sources" jsonschema:"required"`
+	// Binaries are the programs to ship in bin/: names looked up in the
+	// sources' bin directories, or paths.
+	Binaries []string `yaml:"binaries" json:"binaries" jsonschema:"required,minItems=1"`
+	// DLOpen lists libraries the programs load at run time, which ELF
+	// headers do not tell.
+	DLOpen []string `yaml:"dlopen,omitempty" json:"dlopen,omitempty"`
+	// Prefix is where the runtime extracts the layer.
+	Prefix string `yaml:"prefix,omitempty" json:"prefix,omitempty" jsonschema:"default=/opt"`
+	// Format of the archive.
+	Format string `yaml:"format,omitempty" json:"format,omitempty" jsonschema:"enum=zip,enum=tar.gz,default=zip"`
+	// MaxZipped overrides the runtime's limit of the archive's size, in bytes.
+	MaxZipped *int `yaml:"max_zipped,omitempty" json:"max_zipped,omitempty"`
+	// MaxUnzipped overrides the runtime's limit of the files' size, in bytes.
+	MaxUnzipped *int `yaml:"max_unzipped,omitempty" json:"max_unzipped,omitempty"`
+}
+
+// LayerSources are merged into one root filesystem of the target
+// architecture; nothing of it is executed.
+type LayerSources struct {
+	// Debian packages, resolved and unpacked for the target architecture.
+	Debian *DebianSource `yaml:"debian,omitempty" json:"debian,omitempty"`
+	// Images to copy paths from, for the target platform.
+	Images []ImageSource `yaml:"images,omitempty" json:"images,omitempty"`
+	// Context paths copied in at the same paths.
+	Context []string `yaml:"context,omitempty" json:"context,omitempty"`
+	// Apps of this spec whose binaries are copied in at /usr/local/bin.
+	Apps []string `yaml:"apps,omitempty" json:"apps,omitempty"`
+}
+
+// DebianSource downloads packages and their dependencies for the target
+// architecture with an isolated apt, and unpacks them without running any
+// maintainer script.
+type DebianSource struct {
+	// Suite of Debian.
+	Suite string `yaml:"suite,omitempty" json:"suite,omitempty" jsonschema:"enum=bookworm,enum=bullseye,enum=trixie,default=bookworm"`
+	// Packages to install, with their dependencies.
+	Packages []string `yaml:"packages" json:"packages" jsonschema:"required,minItems=1"`
+	// Mirror of the Debian archive.
+	Mirror string `yaml:"mirror,omitempty" json:"mirror,omitempty" jsonschema:"default=http://deb.debian.org/debian"`
+}
+
+// ImageSource copies paths out of an image for the target platform.
+type ImageSource struct {
+	Ref   string   `yaml:"ref" json:"ref" jsonschema:"required"`
+	Paths []string `yaml:"paths" json:"paths" jsonschema:"required,minItems=1"`
+}
 
 // App is a program built on the build platform for each target platform and
 // assembled into a slim, non-root runtime image.

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"path"
 	"regexp"
 	"sort"
@@ -39,7 +40,11 @@ func (s *Spec) validate(c *errs) {
 		if _, dup := s.Apps[name]; dup {
 			c.add(s.Pos(p), p, "target name %q is used by an app too; target names must be unique", name)
 		}
-		c.add(s.Pos(p), p, "layers are not supported by this version of Strata yet")
+		if s.Layers[name] == nil {
+			c.add(s.Pos(p), p, "expected a mapping with at least runtime, sources and binaries")
+			continue
+		}
+		s.Layers[name].validate(c, s, p)
 	}
 	for _, name := range sortedKeys(s.Apps) {
 		p := "apps." + name
@@ -138,6 +143,109 @@ func (im *Image) validate(c *errs, s *Spec, p string) {
 		if n, _ := strconv.Atoi(m[1]); n < 1 || n > 65535 {
 			c.add(s.Pos(q), q, "port %d is out of range (1 to 65535)", n)
 		}
+	}
+}
+
+// Runtimes are the layer runtime profiles (see package layer).
+var Runtimes = []string{"al2023", "al2", "fc-debian10", "fc-debian11", "fc-debian12", "custom"}
+
+var (
+	debPackage = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+	glibcVer   = regexp.MustCompile(`^2\.[0-9]+$`)
+	soname     = regexp.MustCompile(`^[A-Za-z0-9_+.-]+\.so(\.[0-9]+)*$`)
+)
+
+func (l *Layer) validate(c *errs, s *Spec, p string) {
+	switch {
+	case l.Runtime == "":
+		c.add(s.Pos(p), p, "missing key \"runtime\" (expected one of %s)", strings.Join(Runtimes, ", "))
+	case !contains(Runtimes, l.Runtime):
+		c.add(s.Pos(p+".runtime"), p+".runtime", "unknown runtime %q (expected %s)", l.Runtime, strings.Join(Runtimes, ", "))
+	case l.Runtime == "custom" && !glibcVer.MatchString(l.Glibc):
+		c.add(s.Pos(p+".glibc"), p+".glibc", "a custom runtime needs its glibc version, such as 2.28")
+	case l.Runtime != "custom" && (l.Glibc != "" || len(l.Exclude) > 0):
+		c.add(s.Pos(p+".runtime"), p+".runtime", "glibc and exclude are for runtime: custom; %s has its own", l.Runtime)
+	}
+	for i, x := range l.Exclude {
+		if !soname.MatchString(x) {
+			q := fmt.Sprintf("%s.exclude[%d]", p, i)
+			c.add(s.Pos(q), q, "invalid library name %q (expected a soname such as libz.so.1)", x)
+		}
+	}
+	if len(l.Binaries) == 0 {
+		c.add(s.Pos(p), p, "missing key \"binaries\" (the programs to ship, such as [ffmpeg])")
+	}
+	for i, b := range l.Binaries {
+		checkRootPath(c, s, fmt.Sprintf("%s.binaries[%d]", p, i), b)
+	}
+	for i, d := range l.DLOpen {
+		checkRootPath(c, s, fmt.Sprintf("%s.dlopen[%d]", p, i), d)
+	}
+	if l.Prefix != "" && (!path.IsAbs(l.Prefix) || path.Clean(l.Prefix) != l.Prefix || l.Prefix == "/") {
+		c.add(s.Pos(p+".prefix"), p+".prefix", "prefix %q must be a clean absolute directory, such as /opt", l.Prefix)
+	}
+	if l.Format != "" && l.Format != "zip" && l.Format != "tar.gz" {
+		c.add(s.Pos(p+".format"), p+".format", "unknown format %q (expected zip or tar.gz)", l.Format)
+	}
+	for key, v := range map[string]*int{"max_zipped": l.MaxZipped, "max_unzipped": l.MaxUnzipped} {
+		if v != nil && *v <= 0 {
+			c.add(s.Pos(p+"."+key), p+"."+key, "a size limit is a positive number of bytes")
+		}
+	}
+	src := l.Sources
+	if src == nil || (src.Debian == nil && len(src.Images) == 0 && len(src.Context) == 0 && len(src.Apps) == 0) {
+		c.add(s.Pos(p), p, "missing sources (expected debian, images, context or apps under sources)")
+		return
+	}
+	sp := p + ".sources"
+	if d := src.Debian; d != nil {
+		if d.Suite != "" && !contains([]string{"bookworm", "bullseye", "trixie"}, d.Suite) {
+			c.add(s.Pos(sp+".debian.suite"), sp+".debian.suite", "unknown suite %q (expected bookworm, bullseye or trixie)", d.Suite)
+		}
+		if len(d.Packages) == 0 {
+			c.add(s.Pos(sp+".debian"), sp+".debian", "missing key \"packages\"")
+		}
+		for i, pkg := range d.Packages {
+			if !debPackage.MatchString(pkg) {
+				q := fmt.Sprintf("%s.debian.packages[%d]", sp, i)
+				c.add(s.Pos(q), q, "invalid package name %q", pkg)
+			}
+		}
+		if d.Mirror != "" && !strings.HasPrefix(d.Mirror, "http://") && !strings.HasPrefix(d.Mirror, "https://") {
+			c.add(s.Pos(sp+".debian.mirror"), sp+".debian.mirror", "mirror %q must be an http(s) URL", d.Mirror)
+		}
+	}
+	for i, im := range src.Images {
+		q := fmt.Sprintf("%s.images[%d]", sp, i)
+		if _, err := reference.ParseNormalizedNamed(im.Ref); err != nil {
+			c.add(s.Pos(q+".ref"), q+".ref", "invalid image reference %q", im.Ref)
+		}
+		if len(im.Paths) == 0 {
+			c.add(s.Pos(q), q, "missing key \"paths\"")
+		}
+		for j, x := range im.Paths {
+			checkRootPath(c, s, fmt.Sprintf("%s.paths[%d]", q, j), x)
+		}
+	}
+	for i, x := range src.Context {
+		checkContextPath(c, s, fmt.Sprintf("%s.context[%d]", sp, i), x)
+	}
+	for i, a := range src.Apps {
+		if _, ok := s.Apps[a]; !ok {
+			q := fmt.Sprintf("%s.apps[%d]", sp, i)
+			c.add(s.Pos(q), q, "unknown app %q (expected one of %s)", a, strings.Join(sortedKeys(s.Apps), ", "))
+		}
+	}
+}
+
+// checkRootPath accepts a name or a path inside the layer's root.
+func checkRootPath(c *errs, s *Spec, p, v string) {
+	if v == "" || strings.Contains(v, "\\") || strings.Contains(v, "\x00") {
+		c.add(s.Pos(p), p, "invalid name %q", v)
+		return
+	}
+	if cl := path.Clean("/" + v); cl == "/" {
+		c.add(s.Pos(p), p, "invalid path %q", v)
 	}
 }
 

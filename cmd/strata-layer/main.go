@@ -1,0 +1,73 @@
+// Command strata-layer assembles a function layer inside a build graph: the
+// frontend compiles it from its embedded sources on the build platform and
+// runs it there on a root filesystem of the target architecture, which it
+// only reads. Standard library only, so it compiles without downloads.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/strata-build/strata/layer"
+)
+
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, ",") }
+func (l *list) Set(v string) error { *l = append(*l, v); return nil }
+
+func main() {
+	var bins, dlopen, exclude list
+	root := flag.String("root", "", "the target root filesystem")
+	out := flag.String("out", "", "the output directory")
+	name := flag.String("name", "layer", "the layer's name")
+	format := flag.String("format", layer.Zip, "zip or tar.gz")
+	prefix := flag.String("prefix", "/opt", "where the runtime extracts the layer")
+	profile := flag.String("runtime", "al2023", "runtime profile: "+strings.Join(layer.ProfileNames(), ", "))
+	glibc := flag.String("glibc", "", "custom runtime: its glibc version")
+	maxZipped := flag.Int64("max-zipped", -1, "size limit of the archive in bytes (-1: the runtime's)")
+	maxUnzipped := flag.Int64("max-unzipped", -1, "size limit of the files in bytes (-1: the runtime's)")
+	epoch := flag.Int64("epoch", 0, "the time of every entry (SOURCE_DATE_EPOCH)")
+	flag.Var(&bins, "bin", "a program to ship (repeatable)")
+	flag.Var(&dlopen, "dlopen", "a library loaded at run time (repeatable)")
+	flag.Var(&exclude, "exclude", "custom runtime: a library it provides (repeatable)")
+	flag.Parse()
+
+	p, ok := layer.Profiles[*profile]
+	switch {
+	case *profile == "custom":
+		p = layer.Custom(*glibc, exclude, 0, 0)
+	case !ok:
+		fail(fmt.Errorf("unknown runtime %q (expected %s)", *profile, strings.Join(layer.ProfileNames(), ", ")))
+	}
+	if *maxZipped >= 0 {
+		p.MaxZipped, p.Limits = *maxZipped, "the spec's limits"
+	}
+	if *maxUnzipped >= 0 {
+		p.MaxUnzipped, p.Limits = *maxUnzipped, "the spec's limits"
+	}
+	if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			*epoch = n
+		}
+	}
+	_, report, err := layer.Build(layer.BuildOptions{
+		Options: layer.Options{Root: *root, Binaries: bins, DLOpen: dlopen, Profile: p},
+		Name:    *name, Format: *format, Prefix: *prefix, Out: *out, MTime: time.Unix(*epoch, 0).UTC(),
+	})
+	if report != "" {
+		fmt.Fprint(os.Stderr, report)
+	}
+	if err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintf(os.Stderr, "strata-layer: %v\n", err)
+	os.Exit(1)
+}

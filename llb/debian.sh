@@ -1,0 +1,45 @@
+#!/bin/sh
+# Resolves Debian packages and their dependencies for the target
+# architecture ($ARCH) with an isolated apt (its own sources, state, cache
+# and an empty dpkg status, one architecture only: no Multi-Arch version
+# skew with the build machine's), downloads them and unpacks them into $OUT
+# with dpkg-deb -x. It runs on the build platform; nothing of the target
+# architecture is executed, and no maintainer script runs.
+set -eu
+A=/tmp/strata-apt
+mkdir -p $A/etc/apt.conf.d $A/etc/preferences.d $A/etc/sources.list.d $A/etc/trusted.gpg.d \
+	$A/state/lists/partial $A/cache/archives/partial "$OUT/.strata"
+: >$A/status
+K=/usr/share/keyrings/debian-archive-keyring.gpg
+{
+	echo "deb [signed-by=$K] $MIRROR $SUITE main"
+	echo "deb [signed-by=$K] $MIRROR $SUITE-updates main"
+	case $MIRROR in */debian) echo "deb [signed-by=$K] $MIRROR-security $SUITE-security main" ;; esac
+} >$A/etc/sources.list
+set -- -o Dir::Etc=$A/etc -o Dir::State=$A/state -o Dir::Cache=$A/cache -o Dir::State::status=$A/status \
+	-o APT::Architecture="$ARCH" -o APT::Architectures="$ARCH" -o Acquire::Languages=none -o Debug::NoLocking=1 \
+	-o APT::Install-Recommends=false -o APT::Sandbox::User=root
+apt-get "$@" -q update
+# shellcheck disable=SC2086 # PACKAGES is a list
+apt-get "$@" -q -y install --download-only $PACKAGES
+n=0
+for deb in $A/cache/archives/*.deb; do
+	dpkg-deb -x "$deb" "$OUT"
+	pkg=$(dpkg-deb -f "$deb" Package)
+	dpkg-deb --fsys-tarfile "$deb" | tar -t | awk -v p="$pkg" '{ print $0 "\t" p }' >>"$OUT/.strata/packages.tsv"
+	n=$((n + 1))
+done
+# Library alternatives: maintainer scripts are not run, so the links that
+# update-alternatives would make (libblas.so.3 -> blas/libblas.so.3) are
+# read from the postinst scripts and made here, highest priority first.
+for deb in $A/cache/archives/*.deb; do
+  dpkg-deb -I "$deb" postinst 2>/dev/null | sed -e ':a' -e '/\\$/N; s/\\\n//; ta' |
+    awk '{ for (i = 1; i < NF; i++) if ($i == "--install" && i + 4 <= NF) print $(i+4), $(i+1), $(i+3) }'
+done | grep -v '\$' | sort -k1,1nr | while read -r prio link target; do
+  [ -e "$OUT$target" ] || continue
+  [ -e "$OUT$link" ] || [ -L "$OUT$link" ] && continue
+  mkdir -p "$(dirname "$OUT$link")"
+  ln -s "$target" "$OUT$link"
+  printf '%s\t%s\n' ".$link" alternatives >> $OUT/.strata/packages.tsv
+done
+echo "unpacked $n packages for $ARCH from $SUITE"

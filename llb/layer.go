@@ -1,0 +1,152 @@
+package llb
+
+import (
+	_ "embed"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/strata-build/strata/spec"
+)
+
+//go:embed debian.sh
+var debianScript string
+
+// LayerBuild is the input of a function layer's build.
+type LayerBuild struct {
+	Name      string
+	Layer     *spec.Layer // defaulted and validated
+	Apt       bk.State    // a Debian image with apt, for the build platform
+	Images    []bk.State  // one per Layer.Sources.Images, for the target platform
+	Context   bk.State
+	Apps      map[string]AppBinary // the binaries of Layer.Sources.Apps
+	Helper    bk.State             // holds /strata-layer (see Helper)
+	Platforms Platforms
+	Epoch     string // SOURCE_DATE_EPOCH, "" for 0
+	Loc       Locator
+}
+
+// AppBinary is an app's program: a state holding it at /Name.
+type AppBinary struct {
+	Name  string
+	State bk.State
+}
+
+// Root merges the layer's sources into one root filesystem of the target
+// architecture. Every step runs on the build platform or is a file copy.
+func (b LayerBuild) Root() (bk.State, error) {
+	src := b.Layer.Sources
+	p := "layers." + b.Name + ".sources"
+	var parts []bk.State
+	if d := src.Debian; d != nil {
+		arch, err := debianArch(b.Platforms.Target.Architecture, b.Platforms.Target.Variant)
+		if err != nil {
+			return bk.State{}, err
+		}
+		run := b.Apt.Platform(b.Platforms.Build).Run(
+			bk.Args([]string{"/bin/sh", "-c", debianScript}),
+			bk.AddEnv("ARCH", arch), bk.AddEnv("SUITE", d.Suite), bk.AddEnv("MIRROR", d.Mirror),
+			bk.AddEnv("PACKAGES", strings.Join(d.Packages, " ")), bk.AddEnv("OUT", "/out"),
+			bk.AddEnv("PATH", buildPath), bk.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
+			bk.WithCustomNamef("[%s] apt: %s for %s (%s)", b.Name, strings.Join(d.Packages, " "), arch, d.Suite),
+			b.Loc.at(p+".debian"),
+		)
+		parts = append(parts, run.AddMount("/out", bk.Scratch()))
+	}
+	for i, im := range src.Images {
+		fa := b.copies(b.Images[i], im.Paths)
+		parts = append(parts, bk.Scratch().File(fa, bk.WithCustomNamef("[%s] copy from %s", b.Name, im.Ref), b.Loc.at(fmt.Sprintf("%s.images[%d]", p, i))))
+	}
+	if len(src.Context) > 0 {
+		parts = append(parts, bk.Scratch().File(b.copies(b.Context, src.Context),
+			bk.WithCustomNamef("[%s] copy from the context", b.Name), b.Loc.at(p+".context")))
+	}
+	if len(src.Apps) > 0 {
+		fa := bk.Mkdir("/usr/local/bin", 0o755, bk.WithParents(true), bk.WithCreatedTime(epoch))
+		for _, a := range src.Apps {
+			bin := b.Apps[a]
+			fa = fa.Copy(bin.State, "/"+bin.Name, "/usr/local/bin/"+bin.Name, &bk.CopyInfo{CreatedTime: &epoch})
+		}
+		parts = append(parts, bk.Scratch().File(fa, bk.WithCustomNamef("[%s] copy apps", b.Name), b.Loc.at(p+".apps")))
+	}
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	return bk.Merge(parts, bk.WithCustomNamef("[%s] sources", b.Name)), nil
+}
+
+// copies copies paths of a source to the same paths.
+func (b LayerBuild) copies(from bk.State, paths []string) *bk.FileAction {
+	var fa *bk.FileAction
+	for _, x := range paths {
+		dst := path.Join("/", x)
+		opt := &bk.CopyInfo{CreateDestPath: true, AllowWildcard: true, FollowSymlinks: true, CreatedTime: &epoch}
+		if fa == nil {
+			fa = bk.Copy(from, dst, dst, opt)
+		} else {
+			fa = fa.Copy(from, dst, dst, opt)
+		}
+	}
+	return fa
+}
+
+// Archive assembles the layer with the helper, on the build platform: it
+// reads the root (any architecture) and writes NAME.zip (or .tar.gz),
+// NAME.manifest.json and NAME.report.txt. A missing library, a glibc too
+// new for the runtime or a size over the limit fail this step.
+func (b LayerBuild) Archive() (bk.State, error) {
+	root, err := b.Root()
+	if err != nil {
+		return bk.State{}, err
+	}
+	l := b.Layer
+	args := []string{"/strata/strata-layer", "-root", "/rootfs", "-out", "/out", "-name", b.Name,
+		"-runtime", l.Runtime, "-format", l.Format, "-prefix", l.Prefix}
+	for _, x := range l.Binaries {
+		args = append(args, "-bin", x)
+	}
+	for _, x := range l.DLOpen {
+		args = append(args, "-dlopen", x)
+	}
+	if l.Runtime == "custom" {
+		args = append(args, "-glibc", l.Glibc)
+		for _, x := range l.Exclude {
+			args = append(args, "-exclude", x)
+		}
+	}
+	if l.MaxZipped != nil {
+		args = append(args, "-max-zipped", strconv.Itoa(*l.MaxZipped))
+	}
+	if l.MaxUnzipped != nil {
+		args = append(args, "-max-unzipped", strconv.Itoa(*l.MaxUnzipped))
+	}
+	if b.Epoch != "" {
+		args = append(args, "-epoch", b.Epoch)
+	}
+	run := b.Helper.Platform(b.Platforms.Build).Run(
+		bk.Args(args),
+		bk.AddMount("/strata", b.Helper, bk.Readonly),
+		bk.AddMount("/rootfs", root, bk.Readonly),
+		bk.WithCustomNamef("[%s] assemble layer for %s (%s)", b.Name, l.Runtime, platformString(b.Platforms.Target)),
+		b.Loc.at("layers."+b.Name),
+	)
+	return run.AddMount("/out", bk.Scratch()), nil
+}
+
+// debianArch maps an OCI architecture to Debian's.
+func debianArch(arch, variant string) (string, error) {
+	switch arch {
+	case "amd64", "arm64", "i386", "ppc64le", "s390x", "riscv64":
+		return arch, nil
+	case "386":
+		return "i386", nil
+	case "arm":
+		if variant == "v7" || variant == "" {
+			return "armhf", nil
+		}
+		return "armel", nil
+	}
+	return "", fmt.Errorf("no Debian architecture for %s", arch)
+}
