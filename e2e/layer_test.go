@@ -1,0 +1,229 @@
+package e2e
+
+import (
+	"archive/zip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const ffmpegSpec = "examples/ffmpeg-layer/strata.yaml"
+
+// TestFFmpegLayer builds the FC layer for amd64 and arm64 with emulation
+// off, unpacks each at /opt of a minimal Debian of the same architecture
+// (a stand-in for the function runtime) and uses it: ffmpeg -version, a
+// test video made by ffmpeg itself, its audio track extracted.
+func TestFFmpegLayer(t *testing.T) {
+	emulationOff(t)
+	out := t.TempDir()
+	mustRun(t, "docker", "buildx", "build", "--progress=plain", "-f", ffmpegSpec, "--target", "ffmpeg-fc",
+		"--platform", strings.Join(bothPlatforms, ","), "-o", "type=local,dest="+out, "examples/ffmpeg-layer")
+	for _, arch := range []string{"amd64", "arm64"} {
+		t.Run(arch, func(t *testing.T) {
+			dir := filepath.Join(out, "linux_"+arch)
+			m := readManifest(t, filepath.Join(dir, "ffmpeg-fc.manifest.json"))
+			zipPath := filepath.Join(dir, "ffmpeg-fc.zip")
+			if sum := fileSHA256(t, zipPath); sum != m.SHA256 {
+				t.Errorf("manifest sha256 %s, archive %s", m.SHA256, sum)
+			}
+			want := map[string]string{"amd64": "EM_X86_64", "arm64": "EM_AARCH64"}[arch]
+			if m.Machine != want || m.Glibc == "" || m.UncompressedSize < 50<<20 {
+				t.Errorf("manifest: machine %s glibc %s size %d", m.Machine, m.Glibc, m.UncompressedSize)
+			}
+			t.Logf("%s: %d entries, %.1f MiB unpacked, %.1f MiB zip, glibc %s", arch, len(m.Files),
+				float64(m.UncompressedSize)/(1<<20), float64(m.CompressedSize)/(1<<20), m.Glibc)
+			root := runtimeRoot(t, arch)
+			unzip(t, zipPath, filepath.Join(root, "opt"))
+			useFFmpeg(t, root, arch)
+		})
+	}
+}
+
+type manifest struct {
+	SHA256           string `json:"sha256"`
+	Machine          string `json:"machine"`
+	Glibc            string `json:"glibc"`
+	CompressedSize   int64  `json:"compressed_size"`
+	UncompressedSize int64  `json:"uncompressed_size"`
+	Files            []struct {
+		Path string `json:"path"`
+		Link string `json:"link"`
+	} `json:"files"`
+}
+
+func readManifest(t *testing.T, path string) *manifest {
+	t.Helper()
+	var m manifest
+	readJSON(t, path, &m)
+	return &m
+}
+
+func fileSHA256(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	io.Copy(h, f)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// runtimeRoot is a copy (hard links) of the minimal Debian rootfs that
+// hack/dev-env debootstrapped for the architecture.
+func runtimeRoot(t *testing.T, arch string) string {
+	t.Helper()
+	cache := os.Getenv("STRATA_CACHE")
+	if cache == "" {
+		cache = filepath.Join(os.Getenv("HOME"), ".cache/strata")
+	}
+	src := filepath.Join(cache, "rootfs", "bookworm-"+arch)
+	if _, err := os.Stat(filepath.Join(src, "etc/debian_version")); err != nil {
+		t.Fatalf("no %s rootfs from hack/dev-env: %v", arch, err)
+	}
+	dst := filepath.Join(t.TempDir(), "root")
+	mustRun(t, "cp", "-al", src, dst)
+	return dst
+}
+
+// unzip extracts an archive as the function runtime does, symlinks kept.
+func unzip(t *testing.T, zipPath, dest string) {
+	t.Helper()
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		p := filepath.Join(dest, f.Name)
+		if !strings.HasPrefix(p, dest+"/") {
+			t.Fatalf("entry %q escapes the layer", f.Name)
+		}
+		switch {
+		case f.FileInfo().IsDir():
+			os.MkdirAll(p, 0o755)
+		case f.Mode()&os.ModeSymlink != 0:
+			r, _ := f.Open()
+			target, _ := io.ReadAll(r)
+			r.Close()
+			if err := os.Symlink(string(target), p); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			r, _ := f.Open()
+			w, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, f.Mode().Perm())
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(w, r)
+			r.Close()
+			w.Close()
+		}
+	}
+}
+
+// useFFmpeg runs the layer's programs in the runtime stand-in: natively in
+// a chroot for amd64, under qemu-aarch64-static for arm64 (a check of the
+// result, not part of the build).
+func useFFmpeg(t *testing.T, root, arch string) {
+	t.Helper()
+	work := filepath.Join(root, "tmp")
+	cmd := func(prog string, args ...string) *exec.Cmd {
+		if arch == "arm64" {
+			return exec.Command("qemu-aarch64-static", append([]string{"-L", root, "-E", "LD_LIBRARY_PATH=/opt/lib",
+				filepath.Join(root, "opt/bin", prog)}, args...)...)
+		}
+		return exec.Command("chroot", append([]string{root, "/usr/bin/env", "-i", "PATH=/opt/bin", "LD_LIBRARY_PATH=/opt/lib", prog}, args...)...)
+	}
+	// Paths as the program sees them: inside the chroot, or on the host
+	// under qemu (whose -L only redirects paths that exist in the root).
+	path := func(name string) string {
+		if arch == "arm64" {
+			return filepath.Join(work, name)
+		}
+		return "/tmp/" + name
+	}
+	run := func(c *exec.Cmd) string {
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(c.Args, " "), err, tail(string(out), 20))
+		}
+		return string(out)
+	}
+	if v := run(cmd("ffmpeg", "-hide_banner", "-version")); !strings.Contains(v, "ffmpeg version") {
+		t.Fatalf("ffmpeg -version: %s", v)
+	}
+	run(cmd("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=160x120:rate=10",
+		"-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-shortest", "-c:v", "mpeg4", "-c:a", "aac", "-y", path("in.mp4")))
+	run(cmd("ffmpeg", "-hide_banner", "-loglevel", "error", "-i", path("in.mp4"), "-vn", "-c:a", "copy", "-y", path("audio.m4a")))
+	probe := run(cmd("ffprobe", "-hide_banner", "-loglevel", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "json", path("audio.m4a")))
+	var p struct {
+		Streams []struct {
+			CodecType string `json:"codec_type"`
+			CodecName string `json:"codec_name"`
+		} `json:"streams"`
+	}
+	if err := json.Unmarshal([]byte(probe[strings.Index(probe, "{"):]), &p); err != nil || len(p.Streams) != 1 ||
+		p.Streams[0].CodecType != "audio" || p.Streams[0].CodecName != "aac" {
+		t.Fatalf("the extracted track is not one AAC audio stream: %s", probe)
+	}
+}
+
+// TestLayerChecks: a bookworm layer fails a runtime with glibc 2.28 and
+// names the symbols; a layer over its size limit fails and writes nothing.
+func TestLayerChecks(t *testing.T) {
+	emulationOff(t)
+	for _, tc := range []struct{ name, extra, want string }{
+		{"glibc", "    runtime: custom\n    glibc: \"2.28\"\n", "need a newer glibc than 2.28 of the custom runtime"},
+		{"size", "    runtime: fc-debian12\n    max_zipped: 1000000\n", "over the limit of 1.0 MiB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			spec := syntaxLine + "version: 1\nlayers:\n  ffmpeg:\n" + tc.extra +
+				"    sources:\n      debian:\n        packages: [ffmpeg]\n    binaries: [ffmpeg, ffprobe]\n"
+			os.WriteFile(filepath.Join(dir, "strata.yaml"), []byte(spec), 0o644)
+			dest := filepath.Join(dir, "out")
+			out, err := run(t, "docker", "buildx", "build", "--progress=plain", "-f", filepath.Join(dir, "strata.yaml"),
+				"--platform", "linux/amd64", "-o", "type=local,dest="+dest, dir)
+			if err == nil {
+				t.Fatalf("the build passed:\n%s", tail(out, 20))
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("output lacks %q:\n%s", tc.want, tail(out, 40))
+			}
+			if tc.name == "glibc" && !strings.Contains(out, "@GLIBC_2.") {
+				t.Errorf("the glibc error names no symbol:\n%s", tail(out, 40))
+			}
+			if entries, _ := os.ReadDir(dest); len(entries) != 0 {
+				t.Errorf("a failed build wrote %d files", len(entries))
+			}
+		})
+	}
+}
+
+// TestLayerReproducible: two builds with BuildKit's cache pruned between
+// give archives with the same sha256.
+func TestLayerReproducible(t *testing.T) {
+	emulationOff(t)
+	var sums []string
+	for i := 0; i < 2; i++ {
+		if i == 1 {
+			mustRun(t, "buildctl", "prune", "--all")
+		}
+		out := t.TempDir()
+		mustRun(t, "docker", "buildx", "build", "--progress=plain", "-f", ffmpegSpec, "--target", "ffmpeg-fc",
+			"--platform", "linux/arm64", "-o", "type=local,dest="+out, "examples/ffmpeg-layer")
+		sums = append(sums, fileSHA256(t, filepath.Join(out, "ffmpeg-fc.zip")))
+	}
+	if sums[0] != sums[1] {
+		t.Fatalf("two builds gave different archives: %s and %s", sums[0], sums[1])
+	}
+	t.Logf("both builds: sha256 %s", sums[0])
+}
