@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"path"
 
 	bk "github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -25,10 +26,19 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (bk.State, 
 	}
 	base, err := b.runtimeBase(ctx, a.Image.Base, target)
 	if err != nil {
-		return bk.State{}, nil, nil, err
+		return bk.State{}, nil, nil, b.specError(b.t.Path+".image.base", err)
+	}
+	var trees []strllb.Tree
+	for _, name := range a.Image.Layers {
+		l := b.spec.Layers[name]
+		st, err := b.layerGraph(ctx, name, l, target, true)
+		if err != nil {
+			return bk.State{}, nil, nil, err
+		}
+		trees = append(trees, strllb.Tree{State: bk.Scratch().File(bk.Copy(st, "/tree/", "/", &bk.CopyInfo{CopyDirContentsOnly: true})), Prefix: l.Prefix})
 	}
 	st, img, err := strllb.Runtime{
-		Name: b.t.Name, App: a, Base: base, Binary: bin, Platforms: ps, Loc: b.locator(),
+		Name: b.t.Name, App: a, Base: base, Binary: bin, Trees: trees, Platforms: ps, Loc: b.locator(),
 	}.Image()
 	if err != nil {
 		return bk.State{}, nil, nil, b.specError(b.t.Path+".image.user", err)
@@ -41,7 +51,7 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (bk.State, 
 func (b *builder) goBinary(ctx context.Context, name string, a *spec.App, target ocispecs.Platform) (bk.State, error) {
 	toolchain, err := b.input(ctx, "golang", "golang:"+a.Go.Version+"-bookworm", b.build)
 	if err != nil {
-		return bk.State{}, errors.Wrap(err, "Go toolchain")
+		return bk.State{}, b.specError("apps."+name+".go.version", errors.Wrap(err, "Go toolchain"))
 	}
 	src, err := b.bc.MainContext(ctx)
 	if err != nil {
@@ -56,5 +66,6 @@ func (b *builder) goBinary(ctx context.Context, name string, a *spec.App, target
 	return strllb.GoBuild{
 		Name: name, App: a, Toolchain: toolchain.State, Context: *src,
 		Platforms: strllb.Platforms{Build: b.build, Target: target}, ProxyEnv: proxy, Loc: b.locator(),
+		Exclude: []string{path.Base(b.spec.File())},
 	}.Binary(), nil
 }

@@ -6,6 +6,9 @@ package frontend
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"sync"
 
 	"github.com/containerd/platforms"
 	bk "github.com/moby/buildkit/client/llb"
@@ -54,7 +57,8 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		c:     c,
 		spec:  s,
 		t:     t,
-		sm:    src.SourceMap,
+		sm:     src.SourceMap,
+		inputs: map[string]*inputEntry{},
 		loc:   locator(s, src.SourceMap),
 		build: buildPlatform(bc),
 	}
@@ -83,6 +87,9 @@ type builder struct {
 	spec  *spec.Spec
 	t     *spec.Target
 	sm    *bk.SourceMap
+
+	inputsMu sync.Mutex
+	inputs   map[string]*inputEntry
 	loc   func(string) locOpt
 	build ocispecs.Platform
 }
@@ -90,10 +97,30 @@ type builder struct {
 // graph is the target's graph for one platform, its image config and the
 // config of its base image.
 func (b *builder) graph(ctx context.Context, target ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
+	if v, ok := b.bc.BuildArgs["SOURCE_DATE_EPOCH"]; ok {
+		if _, err := strconv.ParseUint(v, 10, 63); err != nil {
+			return bk.State{}, nil, nil, fmt.Errorf("build arg SOURCE_DATE_EPOCH=%q: expected seconds since 1970", v)
+		}
+	}
+	if target.OS != "linux" {
+		return bk.State{}, nil, nil, fmt.Errorf("platform %s: Strata builds for linux only", platforms.Format(target))
+	}
+	if b.t.Function != "" {
+		return b.function(ctx, target)
+	}
 	if b.t.App != nil {
 		return b.app(ctx, target)
 	}
 	return b.layer(ctx, target)
+}
+
+// marshalOpts applies --no-cache (for all targets, or this one), which
+// BuildKit leaves to the frontend.
+func (b *builder) marshalOpts() []bk.ConstraintsOpt {
+	if b.bc.IsNoCache(b.t.Name) {
+		return []bk.ConstraintsOpt{bk.IgnoreCache}
+	}
+	return nil
 }
 
 // targetPlatform maps dockerui's nil (no platform asked for) to the build platform.
@@ -109,7 +136,7 @@ func (b *builder) platform(ctx context.Context, tp *ocispecs.Platform, _ int) (*
 	if err != nil {
 		return nil, err
 	}
-	def, err := st.Marshal(ctx)
+	def, err := st.Marshal(ctx, b.marshalOpts()...)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +162,7 @@ func (b *builder) convert(ctx context.Context) (*convertllb.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	def, err := st.Marshal(ctx)
+	def, err := st.Marshal(ctx, b.marshalOpts()...)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,10 @@ package frontend
 import (
 	"context"
 	"encoding/json"
+	"strings"
+	"sync"
 
+	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
@@ -26,6 +29,27 @@ type resolved struct {
 // reference (golang:1.26-bookworm), as the Dockerfile frontend does for FROM.
 // Otherwise the image is resolved and pinned to the digest of its config.
 func (b *builder) input(ctx context.Context, name, ref string, p ocispecs.Platform) (*resolved, error) {
+	// Resolved once per build, so that every target platform's steps use
+	// the same toolchain even if a tag moves meanwhile.
+	key := name + "|" + ref + "|" + platforms.FormatAll(p)
+	b.inputsMu.Lock()
+	e, ok := b.inputs[key]
+	if !ok {
+		e = &inputEntry{}
+		b.inputs[key] = e
+	}
+	b.inputsMu.Unlock()
+	e.once.Do(func() { e.res, e.err = b.resolveInput(ctx, name, ref, p) })
+	return e.res, e.err
+}
+
+type inputEntry struct {
+	once sync.Once
+	res  *resolved
+	err  error
+}
+
+func (b *builder) resolveInput(ctx context.Context, name, ref string, p ocispecs.Platform) (*resolved, error) {
 	for _, n := range []string{name, ref} {
 		if n == "" {
 			continue
@@ -94,21 +118,24 @@ func (b *builder) runtimeBase(ctx context.Context, ref string, target ocispecs.P
 	if err != nil {
 		return base, err
 	}
-	base.Passwd = readIfExists(ctx, ref0, "/etc/passwd")
-	base.Group = readIfExists(ctx, ref0, "/etc/group")
-	return base, nil
+	if base.Passwd, err = readIfExists(ctx, ref0, "/etc/passwd"); err != nil {
+		return base, err
+	}
+	base.Group, err = readIfExists(ctx, ref0, "/etc/group")
+	return base, err
 }
 
-func readIfExists(ctx context.Context, ref gwclient.Reference, name string) []byte {
+// readIfExists reads a file of a solved image; a file that is not there is
+// nil, any other failure an error (a guess would drop the base's accounts).
+func readIfExists(ctx context.Context, ref gwclient.Reference, name string) ([]byte, error) {
 	if ref == nil {
-		return nil
+		return nil, nil
 	}
 	if _, err := ref.StatFile(ctx, gwclient.StatRequest{Path: name}); err != nil {
-		return nil
+		if strings.Contains(err.Error(), "no such file") || strings.Contains(err.Error(), "not found") {
+			return nil, nil
+		}
+		return nil, err
 	}
-	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: name})
-	if err != nil {
-		return nil
-	}
-	return dt
+	return ref.ReadFile(ctx, gwclient.ReadRequest{Filename: name})
 }

@@ -2,12 +2,12 @@ package frontend
 
 import (
 	"context"
+	"fmt"
 
 	bk "github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
-	strata "github.com/strata-build/strata"
 	strllb "github.com/strata-build/strata/llb"
 	"github.com/strata-build/strata/spec"
 )
@@ -19,24 +19,32 @@ const aptImage = "debian:bookworm"
 // layer is the graph of a function layer for one target platform: a
 // filesystem holding the archive, its manifest and its size report.
 func (b *builder) layer(ctx context.Context, target ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
-	l := b.t.Layer
-	ps := strllb.Platforms{Build: b.build, Target: target}
-	lb := strllb.LayerBuild{Name: b.t.Name, Layer: l, Platforms: ps, Loc: b.locator(),
-		Epoch: b.bc.BuildArgs["SOURCE_DATE_EPOCH"], Apps: map[string]strllb.AppBinary{}}
-	fail := func(err error) (bk.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
+	st, err := b.layerGraph(ctx, b.t.Name, b.t.Layer, target, false)
+	if err != nil {
 		return bk.State{}, nil, nil, err
 	}
+	return st, filesConfig(target), nil, nil
+}
+
+// layerGraph builds the named layer of the spec for the target platform;
+// with tree, its output also holds the files at /tree.
+func (b *builder) layerGraph(ctx context.Context, name string, l *spec.Layer, target ocispecs.Platform, tree bool) (bk.State, error) {
+	path := "layers." + name
+	ps := strllb.Platforms{Build: b.build, Target: target}
+	lb := strllb.LayerBuild{Name: name, Layer: l, Platforms: ps, Loc: b.locator(), Tree: tree,
+		Epoch: b.bc.BuildArgs["SOURCE_DATE_EPOCH"], Apps: map[string]strllb.AppBinary{}}
+	fail := func(err error) (bk.State, error) { return bk.State{}, err }
 	if l.Sources.Debian != nil {
 		apt, err := b.input(ctx, "debian", aptImage, b.build)
 		if err != nil {
-			return fail(errors.Wrap(err, "apt image"))
+			return fail(b.specError(path+".sources.debian", errors.Wrap(err, "apt image")))
 		}
 		lb.Apt = apt.State
 	}
-	for _, im := range l.Sources.Images {
+	for i, im := range l.Sources.Images {
 		in, err := b.input(ctx, "", im.Ref, target)
 		if err != nil {
-			return fail(errors.Wrapf(err, "layer source %s", im.Ref))
+			return fail(b.specError(fmt.Sprintf("%s.sources.images[%d].ref", path, i), err))
 		}
 		lb.Images = append(lb.Images, in.State)
 	}
@@ -55,19 +63,13 @@ func (b *builder) layer(ctx context.Context, target ocispecs.Platform) (bk.State
 		}
 		lb.Apps[name] = strllb.AppBinary{Name: a.Binary, State: bin}
 	}
-	toolchain, err := b.input(ctx, "golang", "golang:"+spec.DefaultGoVersion+"-bookworm", b.build)
-	if err != nil {
-		return fail(errors.Wrap(err, "Go toolchain for strata-layer"))
-	}
-	if lb.Helper, err = strllb.Helper("strata-layer", strata.HelperSources, toolchain.State, ps); err != nil {
+	var err error
+	if lb.Helper, err = b.helper(ctx, path); err != nil {
 		return fail(err)
 	}
 	st, err := lb.Archive()
 	if err != nil {
-		return fail(b.specError(b.t.Path, err))
+		return fail(b.specError(path, err))
 	}
-	img := &dockerspec.DockerOCIImage{}
-	img.Platform = target
-	img.RootFS.Type = "layers"
-	return st, img, nil, nil
+	return st, nil
 }

@@ -6,6 +6,7 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
+	pkgerrors "github.com/pkg/errors"
 	strllb "github.com/strata-build/strata/llb"
 	"github.com/strata-build/strata/spec"
 )
@@ -59,8 +60,10 @@ func sourceInfo(sm *bk.SourceMap) *pb.SourceInfo {
 	return &pb.SourceInfo{Data: sm.Data, Filename: sm.Filename, Language: sm.Language, Definition: sm.Definition.ToPB()}
 }
 
-// specError turns an error about a spec path found while building into a
-// spec error at that path's place.
+// specError places an error found while building at a spec path, so that
+// buildx shows the spec's lines with it.
 func (b *builder) specError(path string, err error) error {
-	return withSpecSource(&spec.Error{File: b.spec.File(), Pos: b.spec.Pos(path), Path: "", Msg: err.Error()}, b.sm)
+	p := b.spec.Pos(path)
+	err = pkgerrors.Wrapf(err, "%s:%d:%d: %s", b.spec.File(), p.Line, p.Col, path)
+	return errdefs.WithSource(err, &errdefs.Source{Info: sourceInfo(b.sm), Ranges: []*pb.Range{rangeOf(p)}})
 }

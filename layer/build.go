@@ -22,6 +22,7 @@ type BuildOptions struct {
 	Prefix string    // where the runtime extracts the layer, such as /opt
 	Out    string    // directory for NAME.zip, NAME.manifest.json, NAME.report.txt
 	MTime  time.Time // the time of every entry (SOURCE_DATE_EPOCH)
+	Tree   string    // if set, also write the files as a tree there
 }
 
 // Manifest describes a built layer.
@@ -90,6 +91,11 @@ func Build(opt BuildOptions) (*Manifest, string, error) {
 	}
 	if err := os.Rename(tmp.Name(), filepath.Join(opt.Out, archive)); err != nil {
 		return nil, "", err
+	}
+	if opt.Tree != "" {
+		if err := l.WriteTree(opt.Tree, opt.Root); err != nil {
+			return nil, "", err
+		}
 	}
 	dt, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

@@ -18,7 +18,10 @@ type GoBuild struct {
 	// ProxyEnv holds GOPROXY, GOPRIVATE and their kin (from build args); it
 	// reaches only the dependency step, the one step that downloads.
 	ProxyEnv map[string]string
-	Loc      Locator
+	// Exclude lists files of the app's directory that are no sources (the
+	// spec itself), so that editing them does not re-run the compile.
+	Exclude []string
+	Loc     Locator
 }
 
 const (
@@ -62,10 +65,10 @@ func (g GoBuild) Dependencies() bk.State {
 func (g GoBuild) Binary() bk.State {
 	dir := path.Join(goSrc, g.App.Path)
 	src := g.Dependencies().File(
-		bk.Copy(g.Context, g.App.Path, dir, &bk.CopyInfo{CopyDirContentsOnly: true}),
+		bk.Copy(g.Context, g.App.Path, dir, &bk.CopyInfo{CopyDirContentsOnly: true, ExcludePatterns: g.Exclude}),
 		bk.WithCustomNamef("[%s] copy sources", g.Name), g.Loc.at("apps."+g.Name+".path"),
 	)
-	goos, goarch, goarm := goTarget(g.Platforms.Target)
+	goos, goarch, variant := goTarget(g.Platforms.Target)
 	opt := g.App.Go
 	cgo := "0"
 	if opt.CGO {
@@ -76,8 +79,8 @@ func (g GoBuild) Binary() bk.State {
 		args = append(args, "-tags", strings.Join(opt.Tags, ","))
 	}
 	args = append(args, "-o", path.Join(goOut, g.App.Binary), opt.Package)
-	if goarm != "" {
-		src = src.AddEnv("GOARM", goarm)
+	if variant[0] != "" {
+		src = src.AddEnv(variant[0], variant[1])
 	}
 	run := src.Run(
 		bk.Args(args),

@@ -34,10 +34,10 @@ func Helper(name string, sources fs.FS, toolchain bk.State, build Platforms) (bk
 	if err != nil {
 		return bk.State{}, err
 	}
-	goos, goarch, goarm := goTarget(build.Build)
+	goos, goarch, variant := goTarget(build.Build)
 	st := toolchain.Platform(build.Build).File(files, bk.WithCustomNamef("[strata] %s sources", name))
-	if goarm != "" {
-		st = st.AddEnv("GOARM", goarm)
+	if variant[0] != "" {
+		st = st.AddEnv(variant[0], variant[1])
 	}
 	run := st.Run(
 		bk.Args([]string{"go", "build", "-trimpath", "-ldflags", "-s -w", "-o", "/out/" + name, "./cmd/" + name}),

@@ -27,8 +27,16 @@ type Runtime struct {
 	App       *spec.App
 	Base      Base
 	Binary    bk.State // holds the program at /<binary>
+	Trees     []Tree   // layers the image holds, such as /opt
 	Platforms Platforms
 	Loc       Locator
+}
+
+// Tree is a directory tree the runtime image holds at Prefix, with
+// Prefix/bin on PATH and Prefix/lib on LD_LIBRARY_PATH.
+type Tree struct {
+	State  bk.State
+	Prefix string
 }
 
 // Image assembles the runtime image with file operations only: the app's
@@ -48,6 +56,11 @@ func (r Runtime) Image() (bk.State, *dockerspec.DockerOCIImage, error) {
 		return bk.State{}, nil, fmt.Errorf("apps.%s.image.user: %w", r.Name, err)
 	}
 	at := bk.WithCreatedTime(epoch)
+	// Parents are root's; only the user's own directories are the user's.
+	userDir := func(fa *bk.FileAction, dir string) *bk.FileAction {
+		return fa.Mkdir(path.Dir(dir), 0o755, bk.WithParents(true), at).
+			Mkdir(dir, 0o755, bk.WithUIDGID(u.UID, u.GID), at)
+	}
 	files := bk.Mkdir("/etc", 0o755, bk.WithParents(true), at).
 		Mkfile("/etc/passwd", 0o644, passwd, at).
 		Mkfile("/etc/group", 0o644, group, at).
@@ -55,14 +68,23 @@ func (r Runtime) Image() (bk.State, *dockerspec.DockerOCIImage, error) {
 		Copy(r.Binary, "/"+r.App.Binary, r.App.BinaryPath(), &bk.CopyInfo{
 			CreatedTime: &epoch,
 			ChownOpt:    &bk.ChownOpt{User: &bk.UserOpt{UID: 0}, Group: &bk.UserOpt{UID: 0}},
-		}).
-		Mkdir(r.App.Home(), 0o755, bk.WithParents(true), bk.WithUIDGID(u.UID, u.GID), at)
+		})
+	files = userDir(files, r.App.Home())
 	if im.Workdir != r.App.Home() {
-		files = files.Mkdir(im.Workdir, 0o755, bk.WithParents(true), bk.WithUIDGID(u.UID, u.GID), at)
+		files = userDir(files, im.Workdir)
 	}
-	layer := bk.Scratch().Platform(r.Platforms.Target).File(files,
-		bk.WithCustomNamef("[%s] runtime files (%s)", r.Name, platformString(r.Platforms.Target)),
-		r.Loc.at("apps."+r.Name+".image"))
+	for _, t := range r.Trees {
+		files = files.Mkdir(t.Prefix, 0o755, bk.WithParents(true), at).
+			Copy(t.State, "/", t.Prefix, &bk.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch})
+	}
+	name := bk.WithCustomNamef("[%s] runtime files (%s)", r.Name, platformString(r.Platforms.Target))
+	staging := bk.Scratch().Platform(r.Platforms.Target).File(files, name, r.Loc.at("apps."+r.Name+".image"))
+	// Writing into a directory gives it the time of the write; one copy of
+	// the finished tree gives every directory the fixed time again, so the
+	// layer is the same for the same inputs.
+	layer := bk.Scratch().Platform(r.Platforms.Target).File(
+		bk.Copy(staging, "/", "/", &bk.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch}),
+		bk.WithCustomNamef("[%s] runtime layer (%s)", r.Name, platformString(r.Platforms.Target)))
 	st := layer
 	if !r.Base.Scratch {
 		st = bk.Merge([]bk.State{r.Base.State, layer},
@@ -91,6 +113,14 @@ func (r Runtime) config() *dockerspec.DockerOCIImage {
 	env := c.Env
 	if !hasEnv(env, "PATH") {
 		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	for _, t := range r.Trees {
+		env = setEnv(env, "PATH", t.Prefix+"/bin:"+envValue(env, "PATH"))
+		lib := t.Prefix + "/lib"
+		if v := envValue(env, "LD_LIBRARY_PATH"); v != "" {
+			lib += ":" + v
+		}
+		env = setEnv(env, "LD_LIBRARY_PATH", lib)
 	}
 	for _, k := range sortedKeys(im.Env) {
 		env = setEnv(env, k, im.Env[k])
@@ -157,6 +187,15 @@ func hasEnv(env []string, k string) bool {
 		}
 	}
 	return false
+}
+
+func envValue(env []string, k string) string {
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, k+"="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 func setEnv(env []string, k, v string) []string {

@@ -25,7 +25,10 @@ type LayerBuild struct {
 	Helper    bk.State             // holds /strata-layer (see Helper)
 	Platforms Platforms
 	Epoch     string // SOURCE_DATE_EPOCH, "" for 0
-	Loc       Locator
+	// Tree makes the assembly also write the files as a tree, /tree in
+	// its output, for an app image that holds the layer.
+	Tree bool
+	Loc  Locator
 }
 
 // AppBinary is an app's program: a state holding it at /Name.
@@ -125,6 +128,9 @@ func (b LayerBuild) Archive() (bk.State, error) {
 	if b.Epoch != "" {
 		args = append(args, "-epoch", b.Epoch)
 	}
+	if b.Tree {
+		args = append(args, "-tree", "/out/tree")
+	}
 	run := b.Helper.Platform(b.Platforms.Build).Run(
 		bk.Args(args),
 		bk.AddMount("/strata", b.Helper, bk.Readonly),
@@ -149,4 +155,27 @@ func debianArch(arch, variant string) (string, error) {
 		return "armel", nil
 	}
 	return "", fmt.Errorf("no Debian architecture for %s", arch)
+}
+
+// FunctionPackage is an app's function code package: its program alone at
+// the root of a zip, as bootstrap (AWS Lambda custom runtime) or main
+// (Alibaba Cloud Function Compute custom runtime), assembled by the helper
+// on the build platform. The result holds NAME.zip.
+func FunctionPackage(name, provider string, bin AppBinary, helper bk.State, ps Platforms, epoch string, loc Locator) (bk.State, error) {
+	entry := map[string]string{"lambda": "bootstrap", "fc": "main"}[provider]
+	if entry == "" {
+		return bk.State{}, fmt.Errorf("unknown function provider %q", provider)
+	}
+	args := []string{"/strata/strata-layer", "-out", "/out", "-name", name, "-file", entry + "=/app/" + bin.Name}
+	if epoch != "" {
+		args = append(args, "-epoch", epoch)
+	}
+	run := helper.Platform(ps.Build).Run(
+		bk.Args(args),
+		bk.AddMount("/strata", helper, bk.Readonly),
+		bk.AddMount("/app", bin.State, bk.Readonly),
+		bk.WithCustomNamef("[%s] %s code package (%s)", name, provider, platformString(ps.Target)),
+		loc.at("apps."+strings.TrimSuffix(name, "-"+provider)+".functions"),
+	)
+	return run.AddMount("/out", bk.Scratch()), nil
 }

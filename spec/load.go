@@ -43,6 +43,9 @@ func Load(file string, data []byte) (*Spec, error) {
 	if err := dec.Decode(&extra); err == nil {
 		c.add(Pos{Line: extra.Line, Col: extra.Column}, "", "a spec is one YAML document; found a second one")
 		return nil, c.err()
+	} else if !errors.Is(err, io.EOF) {
+		c.add(syntaxPos(err), "", "a spec is one YAML document; after it: %s", syntaxMsg(err))
+		return nil, c.err()
 	}
 	d := &decoder{errs: c, pos: positions{}}
 	s := &Spec{file: file}

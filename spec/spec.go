@@ -90,6 +90,11 @@ type App struct {
 	Go *GoOptions `yaml:"go,omitempty" json:"go,omitempty"`
 	// Image describes the runtime image.
 	Image *Image `yaml:"image,omitempty" json:"image,omitempty"`
+	// Functions are the function code packages to build besides the
+	// image, each a target NAME-PROVIDER: lambda (the program as bootstrap
+	// at the zip's root, for a custom runtime) or fc (as main, for an
+	// Alibaba Cloud Function Compute custom runtime).
+	Functions []string `yaml:"functions,omitempty" json:"functions,omitempty" jsonschema:"enum=lambda,enum=fc"`
 }
 
 // GoOptions are the build options of a Go app.
@@ -125,6 +130,9 @@ type Image struct {
 	Ports []string `yaml:"ports,omitempty" json:"ports,omitempty"`
 	// Labels of the image, such as org.opencontainers.image.source.
 	Labels map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
+	// Layers of this spec whose files the image holds at their prefix,
+	// with PATH and LD_LIBRARY_PATH set for them.
+	Layers []string `yaml:"layers,omitempty" json:"layers,omitempty"`
 }
 
 // User is the non-root account of a runtime image, written into

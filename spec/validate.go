@@ -85,14 +85,29 @@ func (a *App) validate(c *errs, s *Spec, p string) {
 	if a.Image != nil {
 		a.Image.validate(c, s, p+".image")
 	}
+	for i, f := range a.Functions {
+		q := fmt.Sprintf("%s.functions[%d]", p, i)
+		name := FunctionTarget(p[len("apps."):], f)
+		switch {
+		case f != "lambda" && f != "fc":
+			c.add(s.Pos(q), q, "unknown function provider %q (expected lambda or fc)", f)
+		case s.Apps[name] != nil || s.Layers[name] != nil:
+			c.add(s.Pos(q), q, "its target %q is the name of another target", name)
+		}
+	}
 }
 
 func (g *GoOptions) validate(c *errs, s *Spec, p string) {
+	if g.CGO {
+		c.add(s.Pos(p+".cgo"), p+".cgo", "cgo needs a C cross-compiler (zig), which this version does not provide yet")
+	}
 	if g.Version != "" && !goVersion.MatchString(g.Version) {
 		c.add(s.Pos(p+".version"), p+".version", "invalid Go version %q (expected such as 1.26)", g.Version)
 	}
 	if g.Package != "" {
-		if g.Package != "." && !strings.HasPrefix(g.Package, "./") {
+		if strings.Contains(g.Package, "...") || strings.ContainsAny(g.Package, " *") {
+			c.add(s.Pos(p+".package"), p+".package", "package %q must name one main package, such as ./cmd/server", g.Package)
+		} else if g.Package != "." && !strings.HasPrefix(g.Package, "./") {
 			c.add(s.Pos(p+".package"), p+".package", "package %q must be relative to path, such as ./cmd/server", g.Package)
 		} else {
 			checkContextPath(c, s, p+".package", g.Package)
@@ -125,8 +140,24 @@ func (im *Image) validate(c *errs, s *Spec, p string) {
 			}
 		}
 	}
-	if im.Workdir != "" && (!path.IsAbs(im.Workdir) || path.Clean(im.Workdir) != im.Workdir) {
+	for i, l := range im.Layers {
+		if _, ok := s.Layers[l]; !ok {
+			q := fmt.Sprintf("%s.layers[%d]", p, i)
+			c.add(s.Pos(q), q, "unknown layer %q (expected one of %s)", l, strings.Join(sortedKeys(s.Layers), ", "))
+		}
+	}
+	switch {
+	case im.Workdir == "":
+	case !path.IsAbs(im.Workdir) || path.Clean(im.Workdir) != im.Workdir:
 		c.add(s.Pos(p+".workdir"), p+".workdir", "workdir %q must be a clean absolute path", im.Workdir)
+	case contains(systemDirs, im.Workdir):
+		c.add(s.Pos(p+".workdir"), p+".workdir", "workdir %q is a system directory; the user owns its workdir (use such as /app or /srv/app)", im.Workdir)
+	}
+	for i, e := range im.Entrypoint {
+		if strings.TrimSpace(e) == "" {
+			q := fmt.Sprintf("%s.entrypoint[%d]", p, i)
+			c.add(s.Pos(q), q, "an empty entrypoint argument")
+		}
 	}
 	for _, k := range sortedKeys(im.Env) {
 		if !envName.MatchString(k) {
@@ -211,7 +242,7 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 				c.add(s.Pos(q), q, "invalid package name %q", pkg)
 			}
 		}
-		if d.Mirror != "" && !strings.HasPrefix(d.Mirror, "http://") && !strings.HasPrefix(d.Mirror, "https://") {
+		if d.Mirror != "" && (!strings.HasPrefix(d.Mirror, "http://") && !strings.HasPrefix(d.Mirror, "https://") || strings.ContainsAny(d.Mirror, " \t\n'\"$`\\")) {
 			c.add(s.Pos(sp+".debian.mirror"), sp+".debian.mirror", "mirror %q must be an http(s) URL", d.Mirror)
 		}
 	}
@@ -248,6 +279,12 @@ func checkRootPath(c *errs, s *Spec, p, v string) {
 		c.add(s.Pos(p), p, "invalid path %q", v)
 	}
 }
+
+// systemDirs may not be a workdir: the runtime layer would replace their
+// ownership and mode in the base.
+var systemDirs = []string{"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc",
+	"/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/local/bin",
+	"/var", "/var/lib", "/var/tmp"}
 
 // checkContextPath keeps spec paths inside the build context.
 func checkContextPath(c *errs, s *Spec, p, v string) {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +36,19 @@ func main() {
 	flag.Var(&bins, "bin", "a program to ship (repeatable)")
 	flag.Var(&dlopen, "dlopen", "a library loaded at run time (repeatable)")
 	flag.Var(&exclude, "exclude", "custom runtime: a library it provides (repeatable)")
+	tree := flag.String("tree", "", "also write the layer's files as a tree in this directory")
+	var files list
+	flag.Var(&files, "file", "package mode: NAME=PATH, a program at the zip's root (repeatable)")
 	flag.Parse()
+	if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			*epoch = n
+		}
+	}
+	if len(files) > 0 {
+		fail(writePackage(filepath.Join(*out, *name+".zip"), files, time.Unix(*epoch, 0).UTC()))
+		return
+	}
 
 	p, ok := layer.Profiles[*profile]
 	switch {
@@ -50,14 +63,9 @@ func main() {
 	if *maxUnzipped >= 0 {
 		p.MaxUnzipped, p.Limits = *maxUnzipped, "the spec's limits"
 	}
-	if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			*epoch = n
-		}
-	}
 	_, report, err := layer.Build(layer.BuildOptions{
 		Options: layer.Options{Root: *root, Binaries: bins, DLOpen: dlopen, Profile: p},
-		Name:    *name, Format: *format, Prefix: *prefix, Out: *out, MTime: time.Unix(*epoch, 0).UTC(),
+		Name:    *name, Format: *format, Prefix: *prefix, Out: *out, MTime: time.Unix(*epoch, 0).UTC(), Tree: *tree,
 	})
 	if report != "" {
 		fmt.Fprint(os.Stderr, report)
@@ -67,7 +75,38 @@ func main() {
 	}
 }
 
+// writePackage writes a function code package through a temporary file.
+func writePackage(dest string, files list, mtime time.Time) error {
+	m := map[string]string{}
+	for _, f := range files {
+		name, src, ok := strings.Cut(f, "=")
+		if !ok {
+			return fmt.Errorf("-file %q: expected NAME=PATH", f)
+		}
+		m[name] = src
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dest), ".strata-package-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := layer.Package(tmp, m, mtime); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dest)
+}
+
 func fail(err error) {
+	if err == nil {
+		return
+	}
 	fmt.Fprintf(os.Stderr, "strata-layer: %v\n", err)
 	os.Exit(1)
 }

@@ -73,7 +73,7 @@ func (f *buildFlags) parse(fs *flag.FlagSet, args []string) error {
 // solveOpt maps the flags to a solve: the two local directories dockerui
 // reads (context, and dockerfile for the spec), and frontend options
 // named as buildx names them.
-func (f *buildFlags) solveOpt() (client.SolveOpt, error) {
+func (f *buildFlags) solveOpt(files *outputFiles) (client.SolveOpt, error) {
 	opt := client.SolveOpt{FrontendAttrs: map[string]string{}, LocalMounts: map[string]fsutil.FS{}}
 	a := opt.FrontendAttrs
 	a["filename"] = filepath.Base(f.file)
@@ -116,7 +116,7 @@ func (f *buildFlags) solveOpt() (client.SolveOpt, error) {
 		opt.LocalMounts[name] = fs
 	}
 	var err error
-	if opt.Exports, err = parseOutputs(f.outputs.values); err != nil {
+	if opt.Exports, err = parseOutputs(f.outputs.values, files); err != nil {
 		return opt, err
 	}
 	if opt.CacheImports, err = parseCaches(f.cacheFrom.values); err != nil {
@@ -148,12 +148,13 @@ func build(ctx context.Context, args []string) error {
 	if err := f.parse(fs, args); err != nil {
 		return err
 	}
-	opt, err := f.solveOpt()
+	files := &outputFiles{}
+	opt, err := f.solveOpt(files)
 	if err != nil {
 		return err
 	}
 	_, err = solve(ctx, opt, f.progress, frontend.Build)
-	return err
+	return files.finish(err)
 }
 
 // printLLB asks the frontend for its graph through the convertllb
@@ -168,7 +169,7 @@ func printLLB(ctx context.Context, args []string) error {
 	if len(f.platforms.values) > 1 {
 		return usagef("llb prints one platform; got %d", len(f.platforms.values))
 	}
-	opt, err := f.solveOpt()
+	opt, err := f.solveOpt(&outputFiles{})
 	if err != nil {
 		return err
 	}

@@ -5,13 +5,15 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/client"
 )
 
 // parseOutputs reads -o values as buildx does: CSV of key=value, with type
-// and dest handled here and the rest passed to the exporter.
-func parseOutputs(values []string) ([]client.ExportEntry, error) {
+// and dest handled here and the rest passed to the exporter. Files are
+// written aside and put in place by files.finish once the build succeeded.
+func parseOutputs(values []string, files *outputFiles) ([]client.ExportEntry, error) {
 	var out []client.ExportEntry
 	for _, v := range values {
 		attrs, err := parseCSV(v)
@@ -41,7 +43,7 @@ func parseOutputs(values []string) ([]client.ExportEntry, error) {
 			if dest == "" {
 				return nil, usagef("-o %q: type=%s needs dest=FILE (or dest=- for stdout)", v, typ)
 			}
-			e.Output = fileOutput(dest)
+			e.Output = files.output(dest)
 		case client.ExporterImage:
 		default:
 			return nil, usagef("-o %q: unknown type %q (expected local, tar, oci, docker or image)", v, typ)
@@ -84,9 +86,16 @@ func parseCSV(v string) (map[string]string, error) {
 	return attrs, nil
 }
 
-// fileOutput writes an exporter's stream to dest, through a temporary file
-// renamed into place, so a failed build never leaves half an archive.
-func fileOutput(dest string) func(map[string]string) (io.WriteCloser, error) {
+// outputFiles are the files exporters write: to a temporary file beside
+// the destination, renamed into place only when the whole build succeeded,
+// so a failed build never leaves half an archive.
+type outputFiles struct {
+	mu      sync.Mutex
+	pending []*os.File
+	dests   []string
+}
+
+func (o *outputFiles) output(dest string) func(map[string]string) (io.WriteCloser, error) {
 	return func(map[string]string) (io.WriteCloser, error) {
 		if dest == "-" {
 			return nopCloser{os.Stdout}, nil
@@ -95,21 +104,28 @@ func fileOutput(dest string) func(map[string]string) (io.WriteCloser, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &atomicFile{File: f, dest: dest}, nil
+		o.mu.Lock()
+		o.pending, o.dests = append(o.pending, f), append(o.dests, dest)
+		o.mu.Unlock()
+		return f, nil
 	}
 }
 
-type atomicFile struct {
-	*os.File
-	dest string
-}
-
-func (a *atomicFile) Close() error {
-	if err := a.File.Close(); err != nil {
-		os.Remove(a.Name())
-		return err
+// finish puts the files in place after a successful build, or removes them.
+func (o *outputFiles) finish(buildErr error) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	err := buildErr
+	for i, f := range o.pending {
+		f.Close()
+		if err == nil {
+			if err = os.Chmod(f.Name(), 0o644); err == nil {
+				err = os.Rename(f.Name(), o.dests[i])
+			}
+		}
+		os.Remove(f.Name()) // a no-op after the rename
 	}
-	return os.Rename(a.Name(), a.dest)
+	return err
 }
 
 type nopCloser struct{ io.Writer }
