@@ -53,14 +53,14 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, withSpecSource(err, src.SourceMap)
 	}
 	b = &builder{
-		bc:    bc,
-		c:     c,
-		spec:  s,
-		t:     t,
+		bc:     bc,
+		c:      c,
+		spec:   s,
+		t:      t,
 		sm:     src.SourceMap,
 		inputs: map[string]*inputEntry{},
-		loc:   locator(s, src.SourceMap),
-		build: buildPlatform(bc),
+		loc:    locator(s, src.SourceMap),
+		build:  buildPlatform(bc),
 	}
 	if res, ok, err := bc.HandleSubrequest(ctx, h); err != nil || ok {
 		return res, err
@@ -82,16 +82,16 @@ func buildPlatform(bc *dockerui.Client) ocispecs.Platform {
 
 // builder builds one target of a spec, once per target platform.
 type builder struct {
-	bc    *dockerui.Client
-	c     gwclient.Client
-	spec  *spec.Spec
-	t     *spec.Target
-	sm    *bk.SourceMap
+	bc   *dockerui.Client
+	c    gwclient.Client
+	spec *spec.Spec
+	t    *spec.Target
+	sm   *bk.SourceMap
 
 	inputsMu sync.Mutex
 	inputs   map[string]*inputEntry
-	loc   func(string) locOpt
-	build ocispecs.Platform
+	loc      func(string) locOpt
+	build    ocispecs.Platform
 }
 
 // graph is the target's graph for one platform, its image config and the
