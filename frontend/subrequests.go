@@ -16,12 +16,12 @@ import (
 func subrequests(s *spec.Spec, target string) dockerui.RequestHandler {
 	return dockerui.RequestHandler{
 		ListTargets: func(context.Context) (*targets.List, error) {
-			names := s.Targets()
 			list := &targets.List{}
-			for _, n := range names {
+			def, _ := s.Target(target)
+			for _, n := range s.Targets() {
 				list.Targets = append(list.Targets, targets.Target{
 					Name:        n,
-					Default:     len(names) == 1 || n == target,
+					Default:     def != nil && def.Name == n,
 					Description: describeTarget(s, n),
 				})
 			}
@@ -44,8 +44,14 @@ func subrequests(s *spec.Spec, target string) dockerui.RequestHandler {
 }
 
 func describeTarget(s *spec.Spec, name string) string {
-	if a, ok := s.Apps[name]; ok {
-		return fmt.Sprintf("%s app %s, image on %s", a.Lang, a.Binary, a.Image.Base)
+	t, err := s.Target(name)
+	switch {
+	case err != nil:
+		return ""
+	case t.Function != "":
+		return fmt.Sprintf("%s function code package of app %s", t.Function, t.AppName)
+	case t.App != nil:
+		return fmt.Sprintf("%s app %s, image on %s", t.App.Lang, t.App.Binary, t.App.Image.Base)
 	}
-	return "function layer"
+	return fmt.Sprintf("function layer for %s, %s", t.Layer.Runtime, t.Layer.Format)
 }

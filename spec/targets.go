@@ -30,15 +30,18 @@ func (s *Spec) Targets() []string {
 	return append(names, sortedKeys(s.Layers)...)
 }
 
-// Target selects the target to build: the named one, or the only one.
+// Target selects the target to build: the named one, or the only entry of
+// apps and layers (an app's function packages do not count: building the
+// app builds its image).
 func (s *Spec) Target(name string) (*Target, error) {
 	if name == "" {
-		names := s.Targets()
-		if len(names) != 1 {
+		entries := append(sortedKeys(s.Apps), sortedKeys(s.Layers)...)
+		if len(entries) != 1 {
+			names := s.Targets()
 			return nil, &Error{File: s.file, Pos: s.Pos(""), Msg: fmt.Sprintf(
 				"the spec has %d targets; choose one with --target (one of %s)", len(names), strings.Join(names, ", "))}
 		}
-		name = names[0]
+		name = entries[0]
 	}
 	if a, ok := s.Apps[name]; ok {
 		return &Target{Name: name, Path: "apps." + name, App: a, AppName: name}, nil
