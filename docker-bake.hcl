@@ -25,7 +25,7 @@ target "frontend" {
 }
 
 group "examples" {
-  targets = ["go-app"]
+  targets = ["go-app", "ffmpeg-fc", "ffmpeg-lambda", "probe-fc", "probe-lambda"]
 }
 
 // _example builds a spec with the frontend target of this run instead of
@@ -42,4 +42,37 @@ target "go-app" {
   dockerfile = "strata.yaml"
   tags       = ["${REGISTRY}/strata/examples/go-app:${TAG}"]
   output     = ["type=local,dest=${OUT}/go-app"]
+}
+
+// The FFmpeg layer for Function Compute and for Lambda, one archive per
+// platform in out/ffmpeg-*/linux_*/.
+target "_ffmpeg" {
+  inherits   = ["_example"]
+  context    = "examples/ffmpeg-layer"
+  dockerfile = "strata.yaml"
+}
+
+target "ffmpeg-fc" {
+  inherits = ["_ffmpeg"]
+  target   = "ffmpeg-fc"
+  output   = ["type=local,dest=${OUT}/ffmpeg-fc"]
+}
+
+target "ffmpeg-lambda" {
+  inherits = ["_ffmpeg"]
+  target   = "ffmpeg-lambda"
+  output   = ["type=local,dest=${OUT}/ffmpeg-lambda"]
+}
+
+// The probe function's code packages: main (FC) and bootstrap (Lambda).
+target "probe-fc" {
+  inherits = ["_ffmpeg"]
+  target   = "probe-fc"
+  output   = ["type=local,dest=${OUT}/probe-fc"]
+}
+
+target "probe-lambda" {
+  inherits = ["_ffmpeg"]
+  target   = "probe-lambda"
+  output   = ["type=local,dest=${OUT}/probe-lambda"]
 }

@@ -14,7 +14,7 @@ K=/usr/share/keyrings/debian-archive-keyring.gpg
 {
 	echo "deb [signed-by=$K] $MIRROR $SUITE main"
 	echo "deb [signed-by=$K] $MIRROR $SUITE-updates main"
-	case $MIRROR in */debian) echo "deb [signed-by=$K] $MIRROR-security $SUITE-security main" ;; esac
+	if [ "$SECURITY" = true ]; then echo "deb [signed-by=$K] $MIRROR-security $SUITE-security main"; fi
 } >$A/etc/sources.list
 set -- -o Dir::Etc=$A/etc -o Dir::State=$A/state -o Dir::Cache=$A/cache -o Dir::State::status=$A/status \
 	-o APT::Architecture="$ARCH" -o APT::Architectures="$ARCH" -o Acquire::Languages=none -o Debug::NoLocking=1 \

@@ -48,9 +48,13 @@ func (b LayerBuild) Root() (bk.State, error) {
 		if err != nil {
 			return bk.State{}, err
 		}
+		script := bk.Scratch().File(bk.Mkfile("/debian.sh", 0o755, []byte(debianScript), bk.WithCreatedTime(epoch)),
+			bk.WithCustomName("[strata] debian.sh"))
 		run := b.Apt.Platform(b.Platforms.Build).Run(
-			bk.Args([]string{"/bin/sh", "-c", debianScript}),
+			bk.Args([]string{"/bin/sh", "/strata/debian.sh"}),
+			bk.AddMount("/strata", script, bk.Readonly),
 			bk.AddEnv("ARCH", arch), bk.AddEnv("SUITE", d.Suite), bk.AddEnv("MIRROR", d.Mirror),
+			bk.AddEnv("SECURITY", strconv.FormatBool(*d.Security)),
 			bk.AddEnv("PACKAGES", strings.Join(d.Packages, " ")), bk.AddEnv("OUT", "/out"),
 			bk.AddEnv("PATH", buildPath), bk.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
 			bk.WithCustomNamef("[%s] apt: %s for %s (%s)", b.Name, strings.Join(d.Packages, " "), arch, d.Suite),

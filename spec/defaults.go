@@ -46,6 +46,10 @@ func (l *Layer) applyDefaults() {
 			d.Mirror = DefaultDebianMirror
 		}
 		d.Mirror = strings.TrimRight(d.Mirror, "/")
+		if d.Security == nil {
+			on := true
+			d.Security = &on
+		}
 	}
 	for i, x := range l.Sources.Context {
 		l.Sources.Context[i] = path.Clean(x)

@@ -69,6 +69,8 @@ type DebianSource struct {
 	Packages []string `yaml:"packages" json:"packages" jsonschema:"required,minItems=1"`
 	// Mirror of the Debian archive.
 	Mirror string `yaml:"mirror,omitempty" json:"mirror,omitempty" jsonschema:"default=http://deb.debian.org/debian"`
+	// Security adds the suite's security updates (MIRROR-security).
+	Security *bool `yaml:"security,omitempty" json:"security,omitempty" jsonschema:"default=true"`
 }
 
 // ImageSource copies paths out of an image for the target platform.
