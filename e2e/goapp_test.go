@@ -152,8 +152,19 @@ func serve(t *testing.T, path, arch string) {
 // TestNoQEMUInTheGraph reads the graph the frontend makes for linux/arm64:
 // every exec must run on the build platform.
 func TestNoQEMUInTheGraph(t *testing.T) {
+	for _, tc := range [][]string{
+		{"-f", goAppSpec, "examples/go-app"},
+		{"-f", ffmpegSpec, "--target", "ffmpeg-fc", "examples/ffmpeg-layer"},
+		{"-f", ffmpegSpec, "--target", "probe", "examples/ffmpeg-layer"},
+		{"-f", ffmpegSpec, "--target", "probe-lambda", "examples/ffmpeg-layer"},
+	} {
+		t.Run(tc[len(tc)-2], func(t *testing.T) { checkGraphOnBuildPlatform(t, tc) })
+	}
+}
+
+func checkGraphOnBuildPlatform(t *testing.T, args []string) {
 	foreign := map[string]string{"amd64": "linux/arm64", "arm64": "linux/amd64"}[runtime.GOARCH]
-	out := mustRun(t, strata, "llb", "-f", goAppSpec, "--platform", foreign, "examples/go-app")
+	out := mustRun(t, strata, append([]string{"llb", "--platform", foreign}, args...)...)
 	var g struct {
 		Def map[string]struct {
 			Exec *struct {

@@ -227,3 +227,49 @@ func TestLayerReproducible(t *testing.T) {
 	}
 	t.Logf("both builds: sha256 %s", sums[0])
 }
+
+// TestLayerSources builds a layer from an image (with a wildcard path), the
+// build context and an app of the same spec, and checks the closure.
+func TestLayerSources(t *testing.T) {
+	emulationOff(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"strata.yaml": syntaxLine + `version: 1
+apps:
+  hello:
+    lang: go
+    path: hello
+layers:
+  tools:
+    runtime: fc-debian12
+    sources:
+      images:
+        - ref: debian:bookworm-slim
+          paths: [/usr/bin/ls, /usr/lib/x86_64-linux-gnu/libselinux.so.1, "/usr/lib/x86_64-linux-gnu/libpcre2-8.so*"]
+      context: [tools/true]
+      apps: [hello]
+    binaries: [ls, tools/true, hello]
+`,
+		"hello/go.mod":  "module example.com/hello\n\ngo 1.26\n",
+		"hello/main.go": "package main\n\nfunc main() { println(\"hello\") }\n",
+	}
+	for name, content := range files {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
+	}
+	os.MkdirAll(filepath.Join(dir, "tools"), 0o755)
+	mustRun(t, "cp", "/usr/bin/true", filepath.Join(dir, "tools/true"))
+	out := filepath.Join(dir, "out")
+	mustRun(t, "docker", "buildx", "build", "--progress=plain", "-f", filepath.Join(dir, "strata.yaml"), "--target", "tools",
+		"--platform", "linux/amd64", "-o", "type=local,dest="+out, dir)
+	m := readManifest(t, filepath.Join(out, "tools.manifest.json"))
+	var got []string
+	for _, f := range m.Files {
+		got = append(got, f.Path)
+	}
+	for _, want := range []string{"bin/hello", "bin/ls", "bin/true", "lib/libpcre2-8.so.0", "lib/libselinux.so.1"} {
+		if !strings.Contains(" "+strings.Join(got, " ")+" ", " "+want+" ") {
+			t.Errorf("the layer lacks %s: %v", want, got)
+		}
+	}
+}

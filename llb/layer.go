@@ -84,17 +84,25 @@ func (b LayerBuild) Root() (bk.State, error) {
 	return bk.Merge(parts, bk.WithCustomNamef("[%s] sources", b.Name)), nil
 }
 
-// copies copies paths of a source to the same paths.
+// copies copies paths of a source to the same paths; a path with a
+// wildcard copies what it matches, each at its own path.
 func (b LayerBuild) copies(from bk.State, paths []string) *bk.FileAction {
 	var fa *bk.FileAction
-	for _, x := range paths {
-		dst := path.Join("/", x)
-		opt := &bk.CopyInfo{CreateDestPath: true, AllowWildcard: true, FollowSymlinks: true, CreatedTime: &epoch}
+	add := func(src, dst string, opt *bk.CopyInfo) {
 		if fa == nil {
-			fa = bk.Copy(from, dst, dst, opt)
+			fa = bk.Copy(from, src, dst, opt)
 		} else {
-			fa = fa.Copy(from, dst, dst, opt)
+			fa = fa.Copy(from, src, dst, opt)
 		}
+	}
+	for _, x := range paths {
+		p := path.Join("/", x)
+		if strings.ContainsAny(p, "*?[") {
+			add("/", "/", &bk.CopyInfo{CopyDirContentsOnly: true, IncludePatterns: []string{strings.TrimPrefix(p, "/")},
+				CreateDestPath: true, CreatedTime: &epoch})
+			continue
+		}
+		add(p, p, &bk.CopyInfo{CreateDestPath: true, FollowSymlinks: true, CreatedTime: &epoch})
 	}
 	return fa
 }
