@@ -24,9 +24,9 @@ apt-get "$@" -q update
 apt-get "$@" -q -y install --download-only $PACKAGES
 n=0
 for deb in $A/cache/archives/*.deb; do
-	dpkg-deb -x "$deb" "$OUT"
 	pkg=$(dpkg-deb -f "$deb" Package)
-	dpkg-deb --fsys-tarfile "$deb" | tar -t | awk -v p="$pkg" '{ print $0 "\t" p }' >>"$OUT/.strata/packages.tsv"
+	# One pass: unpack (as dpkg-deb -x does) and list what came from where.
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -v -C "$OUT" | awk -v p="$pkg" '{ print $0 "\t" p }' >>"$OUT/.strata/packages.tsv"
 	n=$((n + 1))
 done
 # Library alternatives: maintainer scripts are not run, so the links that

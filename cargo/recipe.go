@@ -1,0 +1,232 @@
+// Package cargo computes the dependency recipe of a Rust workspace, as
+// cargo-chef does but in the frontend: from the manifests alone, a skeleton
+// workspace whose content changes only when dependencies change. Building
+// the skeleton compiles every dependency; a source edit or a version bump
+// of a local crate leaves it, and the step that builds it, as they were.
+package cargo
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// maskedVersion replaces the versions of local packages in the skeleton.
+const maskedVersion = "0.0.1"
+
+// Recipe is the skeleton of a workspace.
+type Recipe struct {
+	Root     string            // the workspace root in the context
+	Packages []string          // names of the local packages, sorted
+	Files    map[string][]byte // skeleton files by context path
+}
+
+// Plan reads the workspace at root in fsys (the build context) and returns
+// its skeleton: every manifest with local versions masked and [lints]
+// removed, every target a stub, Cargo.lock masked the same way, and
+// rust-toolchain(.toml) and .cargo/config(.toml) as they are.
+func Plan(fsys fs.FS, root string) (*Recipe, error) {
+	root = path.Clean(root)
+	p := &planner{fsys: fsys, root: root, pkgs: map[string]*pkg{}, files: map[string][]byte{}}
+	if err := p.workspace(); err != nil {
+		return nil, err
+	}
+	if err := p.lock(); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{"rust-toolchain", "rust-toolchain.toml", ".cargo/config.toml", ".cargo/config"} {
+		if dt, err := fs.ReadFile(fsys, path.Join(root, f)); err == nil {
+			p.files[path.Join(root, f)] = dt
+		}
+	}
+	r := &Recipe{Root: root, Files: p.files}
+	for _, k := range p.order {
+		r.Packages = append(r.Packages, p.pkgs[k].name)
+	}
+	sort.Strings(r.Packages)
+	return r, nil
+}
+
+type pkg struct {
+	dir  string
+	name string
+	doc  map[string]any
+}
+
+type planner struct {
+	fsys  fs.FS
+	root  string
+	pkgs  map[string]*pkg // by directory
+	order []string
+	files map[string][]byte
+}
+
+func (p *planner) read(file string) (map[string]any, error) {
+	dt, err := fs.ReadFile(p.fsys, file)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: not found in the build context", file)
+		}
+		return nil, err
+	}
+	var doc map[string]any
+	if err := toml.Unmarshal(dt, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	return doc, nil
+}
+
+func (p *planner) exists(file string) bool {
+	_, err := fs.Stat(p.fsys, file)
+	return err == nil
+}
+
+// workspace reads the root manifest, its members and every path
+// dependency, recursively, then writes their skeletons.
+func (p *planner) workspace() error {
+	rootManifest := path.Join(p.root, "Cargo.toml")
+	doc, err := p.read(rootManifest)
+	if err != nil {
+		return err
+	}
+	queue := []string{}
+	if _, ok := doc["package"]; ok {
+		queue = append(queue, p.root)
+	}
+	ws, _ := doc["workspace"].(map[string]any)
+	if ws != nil {
+		excluded := map[string]bool{}
+		for _, e := range strings_(ws["exclude"]) {
+			excluded[path.Join(p.root, e)] = true
+		}
+		for _, m := range strings_(ws["members"]) {
+			matches, err := fs.Glob(p.fsys, path.Join(p.root, m))
+			if err != nil {
+				return fmt.Errorf("%s: workspace member %q: %v", rootManifest, m, err)
+			}
+			sort.Strings(matches)
+			for _, dir := range matches {
+				if !excluded[dir] && p.exists(path.Join(dir, "Cargo.toml")) {
+					queue = append(queue, dir)
+				}
+			}
+		}
+	}
+	if len(queue) == 0 {
+		return fmt.Errorf("%s: neither a [package] nor workspace members", rootManifest)
+	}
+	for len(queue) > 0 {
+		dir := queue[0]
+		queue = queue[1:]
+		if _, done := p.pkgs[dir]; done {
+			continue
+		}
+		d := doc
+		if dir != p.root {
+			if d, err = p.read(path.Join(dir, "Cargo.toml")); err != nil {
+				return err
+			}
+		}
+		pk := &pkg{dir: dir, doc: d}
+		if pt, ok := d["package"].(map[string]any); ok {
+			pk.name, _ = pt["name"].(string)
+		}
+		p.pkgs[dir] = pk
+		p.order = append(p.order, dir)
+		deps, err := p.pathDeps(dir, d)
+		if err != nil {
+			return err
+		}
+		queue = append(queue, deps...)
+	}
+	if _, ok := p.pkgs[p.root]; !ok { // a virtual workspace root
+		p.pkgs[p.root] = &pkg{dir: p.root, doc: doc}
+	}
+	for _, dir := range append([]string{}, p.order...) {
+		if err := p.skeleton(p.pkgs[dir]); err != nil {
+			return err
+		}
+	}
+	if _, ok := doc["package"]; !ok {
+		return p.skeleton(p.pkgs[p.root])
+	}
+	return nil
+}
+
+// depTables are the dependency tables of a manifest (and of its targets).
+func depTables(doc map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, k := range []string{"dependencies", "dev-dependencies", "build-dependencies"} {
+		if t, ok := doc[k].(map[string]any); ok {
+			out = append(out, t)
+		}
+	}
+	if targets, ok := doc["target"].(map[string]any); ok {
+		for _, cfg := range sortedKeys(targets) {
+			if t, ok := targets[cfg].(map[string]any); ok {
+				out = append(out, depTables(t)...)
+			}
+		}
+	}
+	if ws, ok := doc["workspace"].(map[string]any); ok {
+		if t, ok := ws["dependencies"].(map[string]any); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// pathDeps lists the directories of a manifest's path dependencies, which
+// must stay inside the build context.
+func (p *planner) pathDeps(dir string, doc map[string]any) ([]string, error) {
+	var out []string
+	for _, t := range depTables(doc) {
+		for _, name := range sortedKeys(t) {
+			d, ok := t[name].(map[string]any)
+			if !ok {
+				continue
+			}
+			rel, ok := d["path"].(string)
+			if !ok {
+				continue
+			}
+			base := dir
+			if _, isWS := doc["workspace"].(map[string]any); isWS && dir == p.root {
+				base = p.root
+			}
+			target := path.Join(base, rel)
+			if !fs.ValidPath(target) || strings.HasPrefix(target, "../") || target == ".." {
+				return nil, fmt.Errorf("%s: path dependency %s = %q is outside the build context", path.Join(dir, "Cargo.toml"), name, rel)
+			}
+			if p.exists(path.Join(target, "Cargo.toml")) {
+				out = append(out, target)
+			}
+		}
+	}
+	return out, nil
+}
+
+func strings_(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,221 @@
+package cargo
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Stubs: enough for cargo to build each target, nothing of the sources.
+var (
+	stubLib  = []byte("")
+	stubMain = []byte("fn main() {}\n")
+)
+
+// skeleton writes a package's masked manifest and a stub for each target.
+func (p *planner) skeleton(pk *pkg) error {
+	doc := pk.doc
+	delete(doc, "lints") // [lints] (and lints.workspace) would apply to the stubs
+	if pt, ok := doc["package"].(map[string]any); ok {
+		if _, ok := pt["version"].(string); ok {
+			pt["version"] = maskedVersion
+		}
+		// Targets are stubbed where they are declared or discovered; no
+		// others are discovered from the (missing) sources.
+		for _, k := range []string{"autobins", "autoexamples", "autotests", "autobenches"} {
+			pt[k] = false
+		}
+		if err := p.stubTargets(pk, pt); err != nil {
+			return err
+		}
+	}
+	if ws, ok := doc["workspace"].(map[string]any); ok {
+		delete(ws, "lints")
+		if wp, ok := ws["package"].(map[string]any); ok {
+			if _, ok := wp["version"]; ok {
+				wp["version"] = maskedVersion
+			}
+		}
+	}
+	for _, t := range depTables(doc) {
+		for _, d := range t {
+			if dt, ok := d.(map[string]any); ok {
+				if _, isPath := dt["path"]; isPath {
+					delete(dt, "version") // the local version is masked
+				}
+			}
+		}
+	}
+	out, err := toml.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	p.files[path.Join(pk.dir, "Cargo.toml")] = out
+	return nil
+}
+
+// stubTargets declares every target of the package explicitly, with a
+// stub at its path: the lib, the bins (declared and discovered), the build
+// script, and declared examples, tests and benches.
+func (p *planner) stubTargets(pk *pkg, pt map[string]any) error {
+	doc := pk.doc
+	stub := func(rel string, dt []byte) { p.files[path.Join(pk.dir, rel)] = dt }
+	if lib, ok := doc["lib"].(map[string]any); ok {
+		rel, _ := lib["path"].(string)
+		if rel == "" {
+			rel = "src/lib.rs"
+		}
+		lib["path"] = rel
+		stub(rel, stubLib)
+	} else if p.exists(path.Join(pk.dir, "src/lib.rs")) {
+		doc["lib"] = map[string]any{"path": "src/lib.rs"}
+		stub("src/lib.rs", stubLib)
+	}
+	bins := tables(doc["bin"])
+	declared := map[string]bool{}
+	for _, b := range bins {
+		name, _ := b["name"].(string)
+		declared[name] = true
+		rel, _ := b["path"].(string)
+		if rel == "" {
+			rel = p.binPath(pk.dir, name, name == pk.name)
+			b["path"] = rel
+		}
+		stub(rel, stubMain)
+	}
+	for _, d := range p.discoverBins(pk) {
+		if !declared[d.name] {
+			bins = append(bins, map[string]any{"name": d.name, "path": d.path})
+			stub(d.path, stubMain)
+		}
+	}
+	if len(bins) > 0 {
+		doc["bin"] = bins
+	}
+	switch b := pt["build"].(type) {
+	case string:
+		stub(b, stubMain)
+	case bool:
+	default:
+		if p.exists(path.Join(pk.dir, "build.rs")) {
+			pt["build"] = "build.rs"
+			stub("build.rs", stubMain)
+		}
+	}
+	for _, kind := range []string{"example", "test", "bench"} {
+		for _, t := range tables(doc[kind]) {
+			rel, _ := t["path"].(string)
+			if rel == "" {
+				name, _ := t["name"].(string)
+				rel = map[string]string{"example": "examples/", "test": "tests/", "bench": "benches/"}[kind] + name + ".rs"
+				t["path"] = rel
+			}
+			stub(rel, stubMain)
+		}
+	}
+	return nil
+}
+
+type bin struct{ name, path string }
+
+// discoverBins finds the binaries cargo would: src/main.rs (named after
+// the package), src/bin/NAME.rs and src/bin/NAME/main.rs.
+func (p *planner) discoverBins(pk *pkg) []bin {
+	var out []bin
+	if p.exists(path.Join(pk.dir, "src/main.rs")) {
+		out = append(out, bin{pk.name, "src/main.rs"})
+	}
+	entries, _ := fs.ReadDir(p.fsys, path.Join(pk.dir, "src/bin"))
+	for _, e := range entries {
+		switch {
+		case !e.IsDir() && strings.HasSuffix(e.Name(), ".rs"):
+			out = append(out, bin{strings.TrimSuffix(e.Name(), ".rs"), "src/bin/" + e.Name()})
+		case e.IsDir() && p.exists(path.Join(pk.dir, "src/bin", e.Name(), "main.rs")):
+			out = append(out, bin{e.Name(), "src/bin/" + e.Name() + "/main.rs"})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+func (p *planner) binPath(dir, name string, isPackage bool) string {
+	for _, c := range []string{"src/bin/" + name + ".rs", "src/bin/" + name + "/main.rs"} {
+		if p.exists(path.Join(dir, c)) {
+			return c
+		}
+	}
+	if isPackage {
+		return "src/main.rs"
+	}
+	return "src/bin/" + name + ".rs"
+}
+
+func tables(v any) []map[string]any {
+	var out []map[string]any
+	switch list := v.(type) {
+	case []any:
+		for _, x := range list {
+			if t, ok := x.(map[string]any); ok {
+				out = append(out, t)
+			}
+		}
+	case []map[string]any:
+		out = list
+	}
+	return out
+}
+
+// lock masks the versions of local packages in Cargo.lock, which the
+// dependency step needs to build exactly what the real build will.
+func (p *planner) lock() error {
+	file := path.Join(p.root, "Cargo.lock")
+	dt, err := fs.ReadFile(p.fsys, file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s is missing: commit it (cargo generate-lockfile) so that dependencies are pinned and cached", file)
+	}
+	if err != nil {
+		return err
+	}
+	var doc map[string]any
+	if err := toml.Unmarshal(dt, &doc); err != nil {
+		return fmt.Errorf("%s: %v", file, err)
+	}
+	local := map[string]bool{}
+	for _, pk := range p.pkgs {
+		if pk.name != "" {
+			local[pk.name] = true
+		}
+	}
+	// A dependency names a package by "name" or, when the name is not
+	// unique, "name version": only references to a local package's own
+	// version are masked, never a registry package of the same name.
+	localVersion := map[string]bool{}
+	for _, pk := range tables(doc["package"]) {
+		name, _ := pk["name"].(string)
+		if _, fromRegistry := pk["source"]; !fromRegistry && local[name] {
+			v, _ := pk["version"].(string)
+			localVersion[name+" "+v] = true
+			pk["version"] = maskedVersion
+		}
+	}
+	for _, pk := range tables(doc["package"]) {
+		deps, _ := pk["dependencies"].([]any)
+		for i, d := range deps {
+			s, _ := d.(string)
+			if f := strings.Fields(s); len(f) == 2 && localVersion[f[0]+" "+f[1]] {
+				deps[i] = f[0] + " " + maskedVersion
+			}
+		}
+	}
+	out, err := toml.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	p.files[file] = out
+	return nil
+}
