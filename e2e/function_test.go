@@ -52,7 +52,7 @@ func TestFunctionPackages(t *testing.T) {
 }
 
 // TestImageWithLayer: an app image that names a layer holds its files at
-// /opt with PATH and LD_LIBRARY_PATH set, and ffmpeg runs there.
+// /opt, with PATH and LD_LIBRARY_PATH set in its config.
 func TestImageWithLayer(t *testing.T) {
 	emulationOff(t)
 	dir := filepath.Join(t.TempDir(), "oci")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -16,9 +17,10 @@ import (
 const ffmpegSpec = "examples/ffmpeg-layer/strata.yaml"
 
 // TestFFmpegLayer builds the FC layer for amd64 and arm64 with emulation
-// off, unpacks each at /opt of a minimal Debian of the same architecture
-// (a stand-in for the function runtime) and uses it: ffmpeg -version, a
-// test video made by ffmpeg itself, its audio track extracted.
+// off, unpacks each at /opt of a root holding only glibc (a stand-in for the
+// function runtime: every other library must be in the layer) and uses it:
+// ffmpeg -version, a test video made by ffmpeg itself, its audio track
+// extracted.
 func TestFFmpegLayer(t *testing.T) {
 	emulationOff(t)
 	out := t.TempDir()
@@ -43,6 +45,27 @@ func TestFFmpegLayer(t *testing.T) {
 			useFFmpeg(t, root, arch)
 		})
 	}
+}
+
+// TestFFmpegLambdaLayer: the Lambda layer, from bullseye, needs no newer
+// glibc than Amazon Linux 2023's 2.34, fits its 250 MB, and runs.
+func TestFFmpegLambdaLayer(t *testing.T) {
+	emulationOff(t)
+	out := t.TempDir()
+	mustRun(t, "docker", "buildx", "build", "--progress=plain", "-f", ffmpegSpec, "--target", "ffmpeg-lambda",
+		"--platform", "linux/amd64", "-o", "type=local,dest="+out, "examples/ffmpeg-layer")
+	m := readManifest(t, filepath.Join(out, "ffmpeg-lambda.manifest.json"))
+	if minor, err := strconv.Atoi(strings.TrimPrefix(m.Glibc, "2.")); err != nil || minor > 34 {
+		t.Errorf("the Lambda layer needs glibc %s, more than al2023's 2.34", m.Glibc)
+	}
+	if m.UncompressedSize > 262144000 {
+		t.Errorf("the Lambda layer is %d bytes unzipped", m.UncompressedSize)
+	}
+	t.Logf("ffmpeg-lambda: %d entries, %.1f MiB unpacked, %.1f MiB zip, glibc %s", len(m.Files),
+		float64(m.UncompressedSize)/(1<<20), float64(m.CompressedSize)/(1<<20), m.Glibc)
+	root := runtimeRoot(t, "amd64")
+	unzip(t, filepath.Join(out, "ffmpeg-lambda.zip"), filepath.Join(root, "opt"))
+	useFFmpeg(t, root, "amd64")
 }
 
 type manifest struct {
@@ -76,8 +99,9 @@ func fileSHA256(t *testing.T, path string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// runtimeRoot is a copy (hard links) of the minimal Debian rootfs that
-// hack/dev-env debootstrapped for the architecture.
+// runtimeRoot is a stand-in for a function runtime: only the files of
+// libc6, taken from the minimal Debian that hack/dev-env debootstrapped for
+// the architecture, so that every other library must come from the layer.
 func runtimeRoot(t *testing.T, arch string) string {
 	t.Helper()
 	cache := os.Getenv("STRATA_CACHE")
@@ -85,11 +109,32 @@ func runtimeRoot(t *testing.T, arch string) string {
 		cache = filepath.Join(os.Getenv("HOME"), ".cache/strata")
 	}
 	src := filepath.Join(cache, "rootfs", "bookworm-"+arch)
-	if _, err := os.Stat(filepath.Join(src, "etc/debian_version")); err != nil {
-		t.Fatalf("no %s rootfs from hack/dev-env: %v", arch, err)
+	lists, _ := filepath.Glob(filepath.Join(src, "var/lib/dpkg/info/libc6*.list"))
+	if len(lists) != 1 {
+		t.Fatalf("no libc6 file list in the %s rootfs from hack/dev-env: %v", arch, lists)
+	}
+	dt, err := os.ReadFile(lists[0])
+	if err != nil {
+		t.Fatal(err)
 	}
 	dst := filepath.Join(t.TempDir(), "root")
-	mustRun(t, "cp", "-al", src, dst)
+	for _, d := range []string{"tmp", "opt", "usr/lib", "usr/bin"} {
+		os.MkdirAll(filepath.Join(dst, d), 0o755)
+	}
+	// The merged-/usr links of Debian, then libc6's files.
+	for _, l := range []string{"lib", "lib64", "bin", "sbin"} {
+		if target, err := os.Readlink(filepath.Join(src, l)); err == nil {
+			os.Symlink(target, filepath.Join(dst, l))
+		}
+	}
+	for _, p := range strings.Split(strings.TrimSpace(string(dt)), "\n") {
+		fi, err := os.Lstat(filepath.Join(src, p))
+		if err != nil || fi.IsDir() {
+			continue
+		}
+		os.MkdirAll(filepath.Dir(filepath.Join(dst, p)), 0o755)
+		mustRun(t, "cp", "-a", filepath.Join(src, p), filepath.Join(dst, p))
+	}
 	return dst
 }
 
@@ -140,7 +185,9 @@ func useFFmpeg(t *testing.T, root, arch string) {
 			return exec.Command("qemu-aarch64-static", append([]string{"-L", root, "-E", "LD_LIBRARY_PATH=/opt/lib",
 				filepath.Join(root, "opt/bin", prog)}, args...)...)
 		}
-		return exec.Command("chroot", append([]string{root, "/usr/bin/env", "-i", "PATH=/opt/bin", "LD_LIBRARY_PATH=/opt/lib", prog}, args...)...)
+		c := exec.Command("chroot", append([]string{root, "/opt/bin/" + prog}, args...)...)
+		c.Env = []string{"PATH=/opt/bin", "LD_LIBRARY_PATH=/opt/lib"}
+		return c
 	}
 	// Paths as the program sees them: inside the chroot, or on the host
 	// under qemu (whose -L only redirects paths that exist in the root).

@@ -3,15 +3,16 @@ package layer
 import (
 	"archive/tar"
 	"archive/zip"
-	"compress/flate"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
 	"path"
+	"strings"
 	"time"
 )
 
@@ -33,9 +34,6 @@ func (l *Layer) WriteArchive(w io.Writer, root, format string, mtime time.Time) 
 	switch format {
 	case Zip:
 		zw := zip.NewWriter(w)
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, flate.BestCompression)
-		})
 		if mtime.Before(zipEpoch) {
 			mtime = zipEpoch
 		}
@@ -49,6 +47,9 @@ func (l *Layer) WriteArchive(w io.Writer, root, format string, mtime time.Time) 
 	default:
 		return fmt.Errorf("unknown archive format %q (expected zip or tar.gz)", format)
 	}
+	if err := l.checkPaths(); err != nil {
+		return err
+	}
 	dirs := map[string]bool{}
 	for _, e := range l.Entries {
 		for d := path.Dir(e.Path); d != "." && !dirs[d]; d = path.Dir(d) {
@@ -59,6 +60,12 @@ func (l *Layer) WriteArchive(w io.Writer, root, format string, mtime time.Time) 
 		if err := aw.dir(d + "/"); err != nil {
 			return err
 		}
+	}
+	if z, ok := aw.(*zipArchive); ok {
+		if err := l.writeZipEntries(z, r); err != nil {
+			return err
+		}
+		return aw.close()
 	}
 	for _, e := range l.Entries {
 		if e.Link != "" {
@@ -73,6 +80,20 @@ func (l *Layer) WriteArchive(w io.Writer, root, format string, mtime time.Time) 
 		}
 	}
 	return aw.close()
+}
+
+// checkPaths refuses entries that are not plain relative paths: an archive
+// or tree must never write outside the layer.
+func (l *Layer) checkPaths() error {
+	for _, e := range l.Entries {
+		if !fs.ValidPath(e.Path) || e.Path == "." || strings.Contains(e.Path, "\\") {
+			return fmt.Errorf("invalid path in the layer: %q", e.Path)
+		}
+		if e.Link != "" && (path.IsAbs(e.Link) || strings.Contains(e.Link, "/")) {
+			return fmt.Errorf("invalid link in the layer: %s -> %q", e.Path, e.Link)
+		}
+	}
+	return nil
 }
 
 func (l *Layer) writeFile(aw archiveWriter, r rootFS, e *Entry) error {
@@ -128,7 +149,12 @@ func (z *zipArchive) dir(name string) error {
 // symlink stores the link as Info-ZIP does: Unix mode S_IFLNK, the target as
 // content. A zip that flattened soname links would hold each library twice.
 func (z *zipArchive) symlink(name, target string) error {
-	w, err := z.zw.CreateHeader(z.header(name, fs.ModeSymlink|0o777, zip.Store))
+	h := z.header(name, fs.ModeSymlink|0o777, zip.Store)
+	// Raw, with its CRC and sizes in the header: no data descriptor, which
+	// some readers refuse on stored entries.
+	h.CRC32 = crc32.ChecksumIEEE([]byte(target))
+	h.CompressedSize64, h.UncompressedSize64 = uint64(len(target)), uint64(len(target))
+	w, err := z.zw.CreateRaw(h)
 	if err != nil {
 		return err
 	}
@@ -136,8 +162,8 @@ func (z *zipArchive) symlink(name, target string) error {
 	return err
 }
 
-func (z *zipArchive) file(name string, mode fs.FileMode, _ int64) (io.Writer, error) {
-	return z.zw.CreateHeader(z.header(name, mode, zip.Deflate))
+func (z *zipArchive) file(string, fs.FileMode, int64) (io.Writer, error) {
+	panic("zip files are written by writeZipEntries")
 }
 
 func (z *zipArchive) close() error { return z.zw.Close() }

@@ -69,12 +69,21 @@ func Assemble(opt Options) (*Layer, error) {
 	if len(bins) == 0 {
 		return nil, fmt.Errorf("no binaries")
 	}
-	a.machine, a.exe = bins[0].machine, bins[0]
+	a.machine = bins[0].machine
 	for _, o := range bins {
+		a.exe = o // whose RPATH the libraries it loads inherit
 		a.walk(o)
 	}
+	a.exe = bins[0]
 	for _, d := range opt.DLOpen {
 		a.need(d, a.exe, "dlopen")
+	}
+	// A name one object could not find is no gap if another loaded it: the
+	// loader reuses a library already loaded under that soname.
+	for n := range a.missing {
+		if _, ok := a.libs[n]; ok {
+			delete(a.missing, n)
+		}
 	}
 	if len(a.missing) > 0 {
 		var lines []string
@@ -146,7 +155,7 @@ func (a *assembly) need(name string, o *object, by string) {
 		e.NeededBy = appendUnique(e.NeededBy, by)
 		return
 	}
-	real := a.search(name, o)
+	found, real := a.search(name, o)
 	if real == "" {
 		a.missing[name] = appendUnique(a.missing[name], by)
 		return
@@ -163,6 +172,9 @@ func (a *assembly) need(name string, o *object, by string) {
 		a.missing[name+" (not an ELF file: "+real+")"] = appendUnique(nil, by)
 		return
 	}
+	// The loader expands a library's $ORIGIN from the path it opened, not
+	// from where its symlinks lead.
+	lib.origin = path.Dir(found)
 	if lib.machine != a.machine {
 		a.missing[name+" (for "+lib.machine.String()+", at "+real+")"] = appendUnique(nil, by)
 		return
@@ -179,7 +191,12 @@ func (a *assembly) need(name string, o *object, by string) {
 }
 
 // link adds lib/NAME → the file, as the soname symlinks of the sources are.
+// A name that is not a plain file name (a DT_SONAME of "../x") is ignored:
+// it could only place a link outside the layer.
 func (a *assembly) link(name string, e *Entry) {
+	if name != path.Base(name) || name == "." || name == ".." || name == "" {
+		return
+	}
 	p := "lib/" + name
 	if p == e.Path {
 		return
@@ -195,10 +212,11 @@ func (a *assembly) link(name string, e *Entry) {
 // search is the dynamic loader's search for name, in the root: a name with
 // a slash is a path; RPATH (of o, then of the program) only when o has no
 // RUNPATH; o's RUNPATH (not inherited); ld.so.conf; the default dirs.
-func (a *assembly) search(name string, o *object) string {
+func (a *assembly) search(name string, o *object) (found, real string) {
 	if strings.Contains(name, "/") {
-		real, _ := a.r.isFile(path.Join("/", name))
-		return real
+		p := path.Join("/", name)
+		real, _ := a.r.isFile(p)
+		return p, real
 	}
 	var dirs []string
 	if len(o.runpath) == 0 {
@@ -214,20 +232,21 @@ func (a *assembly) search(name string, o *object) string {
 	}
 	dirs = append(dirs, "/lib", "/usr/lib", "/lib64", "/usr/lib64")
 	for _, d := range dirs {
-		if real, ok := a.r.isFile(path.Join(d, name)); ok {
+		p := path.Join(d, name)
+		if real, ok := a.r.isFile(p); ok {
 			if lib, err := readObject(a.r.host(real), real); err == nil && lib.machine == a.machine {
-				return real
+				return p, real
 			}
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // expand replaces $ORIGIN (the object's directory) in search paths.
 func (a *assembly) expand(dirs []string, o *object) []string {
 	var out []string
 	for _, d := range dirs {
-		d = strings.ReplaceAll(strings.ReplaceAll(d, "${ORIGIN}", "$ORIGIN"), "$ORIGIN", path.Dir(o.path))
+		d = strings.ReplaceAll(strings.ReplaceAll(d, "${ORIGIN}", "$ORIGIN"), "$ORIGIN", o.originDir())
 		if path.IsAbs(d) {
 			out = append(out, d)
 		}

@@ -11,6 +11,7 @@ package layer
 import (
 	"debug/elf"
 	"fmt"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 // object is what the closure needs of one ELF file.
 type object struct {
 	path    string // inside the root, absolute
+	origin  string // the directory $ORIGIN means; path's directory if empty
 	machine elf.Machine
 	soname  string
 	needed  []string
@@ -63,6 +65,9 @@ func readObject(real, path string) (*object, error) {
 			o.runpath = dirs
 		}
 	}
+	if len(o.runpath) > 0 {
+		o.rpath = nil // the loader ignores DT_RPATH when DT_RUNPATH is there
+	}
 	syms, _ := f.ImportedSymbols()
 	for _, s := range syms {
 		if strings.HasPrefix(s.Version, "GLIBC_") && !strings.HasPrefix(s.Version, "GLIBC_PRIVATE") {
@@ -70,6 +75,13 @@ func readObject(real, path string) (*object, error) {
 		}
 	}
 	return o, nil
+}
+
+func (o *object) originDir() string {
+	if o.origin != "" {
+		return o.origin
+	}
+	return path.Dir(o.path)
 }
 
 // glibcVersion is a comparable GLIBC_x.y[.z].

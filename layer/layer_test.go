@@ -3,6 +3,7 @@ package layer
 import (
 	"archive/zip"
 	"bytes"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -144,5 +145,17 @@ func TestBuildWritesManifest(t *testing.T) {
 	}
 	if !strings.Contains(report, "largest files:") || !strings.Contains(report, "bin/ls") {
 		t.Errorf("report:\n%s", report)
+	}
+}
+
+func TestArchiveRefusesPathsOutsideTheLayer(t *testing.T) {
+	for _, e := range []*Entry{{Path: "lib/../../x", Source: "/usr/bin/ls"}, {Path: "lib/x", Link: "../../etc/passwd"}} {
+		l := &Layer{Entries: []*Entry{e}}
+		if err := l.WriteArchive(io.Discard, "/", Zip, time.Unix(0, 0)); err == nil {
+			t.Errorf("%+v was archived", e)
+		}
+		if err := l.WriteTree(t.TempDir(), "/"); err == nil {
+			t.Errorf("%+v was written as a tree", e)
+		}
 	}
 }

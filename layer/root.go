@@ -77,7 +77,11 @@ func (r rootFS) ldSoConf() []string {
 			return
 		}
 		seen[file] = true
-		dt, err := os.ReadFile(r.host(file))
+		real, err := r.resolve(file)
+		if err != nil {
+			return
+		}
+		dt, err := os.ReadFile(r.host(real))
 		if err != nil {
 			return
 		}
@@ -105,7 +109,16 @@ func (r rootFS) ldSoConf() []string {
 			}
 		}
 	}
-	read("/etc/ld.so.conf", 0)
+	if _, err := r.resolve("/etc/ld.so.conf"); err == nil {
+		read("/etc/ld.so.conf", 0)
+	} else {
+		// libc-bin, which owns ld.so.conf, is often not among a layer's
+		// packages; their own ld.so.conf.d files still count.
+		matches, _ := filepath.Glob(r.host("/etc/ld.so.conf.d/*.conf"))
+		for _, m := range matches {
+			read("/etc/ld.so.conf.d/"+filepath.Base(m), 1)
+		}
+	}
 	return dirs
 }
 

@@ -13,6 +13,9 @@ import (
 // that holds the layer at its prefix.
 func (l *Layer) WriteTree(dir, root string) error {
 	r := rootFS{root}
+	if err := l.checkPaths(); err != nil {
+		return err
+	}
 	for _, e := range l.Entries {
 		dst := filepath.Join(dir, filepath.FromSlash(e.Path))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {

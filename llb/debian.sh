@@ -25,8 +25,11 @@ apt-get "$@" -q -y install --download-only $PACKAGES
 n=0
 for deb in $A/cache/archives/*.deb; do
 	pkg=$(dpkg-deb -f "$deb" Package)
-	# One pass: unpack (as dpkg-deb -x does) and list what came from where.
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -v -C "$OUT" | awk -v p="$pkg" '{ print $0 "\t" p }' >>"$OUT/.strata/packages.tsv"
+	# Unpack as dpkg-deb -x does, and list what came from where; each
+	# command checked (sh has no pipefail).
+	dpkg-deb --fsys-tarfile "$deb" >$A/pkg.tar
+	tar -x -v -f $A/pkg.tar -C "$OUT" >$A/pkg.list
+	awk -v p="$pkg" '{ print $0 "\t" p }' $A/pkg.list >>"$OUT/.strata/packages.tsv"
 	n=$((n + 1))
 done
 # Library alternatives: maintainer scripts are not run, so the links that
@@ -34,7 +37,7 @@ done
 # read from the postinst scripts and made here, highest priority first.
 for deb in $A/cache/archives/*.deb; do
   dpkg-deb -I "$deb" postinst 2>/dev/null | sed -e ':a' -e '/\\$/N; s/\\\n//; ta' |
-    awk '{ for (i = 1; i < NF; i++) if ($i == "--install" && i + 4 <= NF) print $(i+4), $(i+1), $(i+3) }'
+    awk '{ gsub(/["\047]/, ""); for (i = 1; i < NF; i++) if ($i == "--install" && i + 4 <= NF) print $(i+4), $(i+1), $(i+3) }'
 done | grep -v '\$' | sort -k1,1nr | while read -r prio link target; do
   [ -e "$OUT$target" ] || continue
   [ -e "$OUT$link" ] || [ -L "$OUT$link" ] && continue
@@ -42,4 +45,5 @@ done | grep -v '\$' | sort -k1,1nr | while read -r prio link target; do
   ln -s "$target" "$OUT$link"
   printf '%s\t%s\n' ".$link" alternatives >> $OUT/.strata/packages.tsv
 done
+rm -f $A/pkg.tar $A/pkg.list
 echo "unpacked $n packages for $ARCH from $SUITE"

@@ -156,7 +156,7 @@ func (b LayerBuild) Archive() (bk.State, error) {
 // debianArch maps an OCI architecture to Debian's.
 func debianArch(arch, variant string) (string, error) {
 	switch arch {
-	case "amd64", "arm64", "i386", "ppc64le", "s390x", "riscv64":
+	case "amd64", "arm64":
 		return arch, nil
 	case "386":
 		return "i386", nil
@@ -166,7 +166,7 @@ func debianArch(arch, variant string) (string, error) {
 		}
 		return "armel", nil
 	}
-	return "", fmt.Errorf("no Debian architecture for %s", arch)
+	return "", fmt.Errorf("layers are built for amd64, arm64, arm and 386; not %s", arch)
 }
 
 // FunctionPackage is an app's function code package: its program alone at

@@ -242,7 +242,7 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 				c.add(s.Pos(q), q, "invalid package name %q", pkg)
 			}
 		}
-		if d.Security != nil && *d.Security && d.Mirror != "" && !strings.HasSuffix(strings.TrimRight(d.Mirror, "/"), "/debian") {
+		if (d.Security == nil || *d.Security) && d.Mirror != "" && !strings.HasSuffix(strings.TrimRight(d.Mirror, "/"), "/debian") {
 			c.add(s.Pos(sp+".debian.security"), sp+".debian.security", "security updates are looked up at MIRROR-security, which needs a mirror ending in /debian; set security: false for this mirror")
 		}
 		if d.Mirror != "" && (!strings.HasPrefix(d.Mirror, "http://") && !strings.HasPrefix(d.Mirror, "https://") || strings.ContainsAny(d.Mirror, " \t\n'\"$`\\")) {
