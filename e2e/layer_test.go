@@ -124,6 +124,7 @@ func runtimeRoot(t *testing.T, arch string) string {
 	// The merged-/usr links of Debian, then libc6's files.
 	for _, l := range []string{"lib", "lib64", "bin", "sbin"} {
 		if target, err := os.Readlink(filepath.Join(src, l)); err == nil {
+			os.MkdirAll(filepath.Join(dst, target), 0o755)
 			os.Symlink(target, filepath.Join(dst, l))
 		}
 	}
@@ -133,7 +134,9 @@ func runtimeRoot(t *testing.T, arch string) string {
 			continue
 		}
 		os.MkdirAll(filepath.Dir(filepath.Join(dst, p)), 0o755)
-		mustRun(t, "cp", "-a", filepath.Join(src, p), filepath.Join(dst, p))
+		if out, err := exec.Command("cp", "-a", filepath.Join(src, p), filepath.Join(dst, p)).CombinedOutput(); err != nil {
+			t.Fatalf("copying %s: %v %s", p, err, out)
+		}
 	}
 	return dst
 }
