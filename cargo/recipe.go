@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -167,7 +169,7 @@ func depTables(doc map[string]any) []map[string]any {
 		}
 	}
 	if targets, ok := doc["target"].(map[string]any); ok {
-		for _, cfg := range sortedKeys(targets) {
+		for _, cfg := range slices.Sorted(maps.Keys(targets)) {
 			if t, ok := targets[cfg].(map[string]any); ok {
 				out = append(out, depTables(t)...)
 			}
@@ -186,7 +188,7 @@ func depTables(doc map[string]any) []map[string]any {
 func (p *planner) pathDeps(dir string, doc map[string]any) ([]string, error) {
 	var out []string
 	for _, t := range depTables(doc) {
-		for _, name := range sortedKeys(t) {
+		for _, name := range slices.Sorted(maps.Keys(t)) {
 			d, ok := t[name].(map[string]any)
 			if !ok {
 				continue
@@ -220,13 +222,4 @@ func strings_(v any) []string {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

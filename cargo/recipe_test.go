@@ -2,6 +2,8 @@ package cargo
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -61,7 +63,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
 // digest is the skeleton as the dependency step sees it: every file.
 func digest(r *Recipe) string {
 	var b strings.Builder
-	for _, k := range sortedKeys(r.Files) {
+	for _, k := range slices.Sorted(maps.Keys(r.Files)) {
 		b.WriteString(k + "\n" + string(r.Files[k]) + "\n")
 	}
 	return b.String()
@@ -92,7 +94,7 @@ func TestSkeletonIgnoresSourcesAndVersion(t *testing.T) {
 func TestSkeletonContent(t *testing.T) {
 	r := plan(t, app("1.0.0", "fn main() { real() }\n", ""), "app")
 	want := []string{"app/Cargo.lock", "app/Cargo.toml", "app/build.rs", "app/rust-toolchain", "app/src/bin/tool.rs", "app/src/main.rs"}
-	got := sortedKeys(r.Files)
+	got := slices.Sorted(maps.Keys(r.Files))
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("files = %v, want %v", got, want)
 	}
@@ -161,7 +163,7 @@ func TestWorkspaceSkeleton(t *testing.T) {
 	}
 	for _, f := range []string{"ws/Cargo.toml", "ws/crates/api/Cargo.toml", "ws/crates/api/src/main.rs", "ws/crates/core/src/lib.rs", "shared/Cargo.toml", "shared/src/lib.rs"} {
 		if _, ok := r.Files[f]; !ok {
-			t.Errorf("skeleton lacks %s: %v", f, sortedKeys(r.Files))
+			t.Errorf("skeleton lacks %s: %v", f, slices.Sorted(maps.Keys(r.Files)))
 		}
 	}
 	if digest(plan(t, workspace("1.3.0"), "ws")) != digest(r) {

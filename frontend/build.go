@@ -131,20 +131,32 @@ func (b *builder) targetPlatform(tp *ocispecs.Platform) ocispecs.Platform {
 	return platforms.Normalize(*tp)
 }
 
-func (b *builder) platform(ctx context.Context, tp *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+// definition is the target's marshalled graph for one platform, its image
+// config and the config of its base image.
+func (b *builder) definition(ctx context.Context, tp *ocispecs.Platform) (*bk.Definition, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
 	st, img, baseImg, err := b.graph(ctx, b.targetPlatform(tp))
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	def, err := st.Marshal(ctx, b.marshalOpts()...)
-	if err != nil {
-		return nil, err
-	}
+	return def, img, baseImg, err
+}
+
+// solve runs a graph and returns its one result.
+func (b *builder) solve(ctx context.Context, def *bk.Definition) (gwclient.Reference, error) {
 	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
 	if err != nil {
 		return nil, err
 	}
-	ref, err := res.SingleRef()
+	return res.SingleRef()
+}
+
+func (b *builder) platform(ctx context.Context, tp *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+	def, img, baseImg, err := b.definition(ctx, tp)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := b.solve(ctx, def)
 	if err != nil {
 		return nil, err
 	}
@@ -158,11 +170,7 @@ func (b *builder) convert(ctx context.Context) (*convertllb.Result, error) {
 	if len(b.bc.TargetPlatforms) > 0 {
 		tp = &b.bc.TargetPlatforms[0]
 	}
-	st, _, _, err := b.graph(ctx, b.targetPlatform(tp))
-	if err != nil {
-		return nil, err
-	}
-	def, err := st.Marshal(ctx, b.marshalOpts()...)
+	def, _, _, err := b.definition(ctx, tp)
 	if err != nil {
 		return nil, err
 	}

@@ -110,11 +110,7 @@ func (b *builder) runtimeBase(ctx context.Context, ref string, target ocispecs.P
 	if err != nil {
 		return base, err
 	}
-	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
-	if err != nil {
-		return base, err
-	}
-	ref0, err := res.SingleRef()
+	ref0, err := b.solve(ctx, def)
 	if err != nil {
 		return base, err
 	}

@@ -10,8 +10,10 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 )
@@ -56,7 +58,7 @@ func (l *Layer) WriteArchive(w io.Writer, root, format string, mtime time.Time) 
 			dirs[d] = true
 		}
 	}
-	for _, d := range sortedKeys(dirs) {
+	for _, d := range slices.Sorted(maps.Keys(dirs)) {
 		if err := aw.dir(d + "/"); err != nil {
 			return err
 		}

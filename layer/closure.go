@@ -4,8 +4,10 @@ import (
 	"debug/elf"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -87,7 +89,7 @@ func Assemble(opt Options) (*Layer, error) {
 	}
 	if len(a.missing) > 0 {
 		var lines []string
-		for _, n := range sortedKeys(a.missing) {
+		for _, n := range slices.Sorted(maps.Keys(a.missing)) {
 			lines = append(lines, fmt.Sprintf("  %s, needed by %s", n, strings.Join(a.missing[n], ", ")))
 		}
 		return nil, fmt.Errorf("missing libraries (not in the layer's sources nor provided by the %s runtime):\n%s",
@@ -95,7 +97,7 @@ func Assemble(opt Options) (*Layer, error) {
 	}
 	if bad := tooNew(a.objs, limit); len(bad) > 0 {
 		var lines []string
-		for _, f := range sortedKeys(bad) {
+		for _, f := range slices.Sorted(maps.Keys(bad)) {
 			syms := bad[f]
 			if len(syms) > 8 {
 				syms = append(syms[:8:8], fmt.Sprintf("and %d more", len(bad[f])-8))
@@ -270,15 +272,6 @@ func appendUnique(list []string, v string) []string {
 		}
 	}
 	return append(list, v)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // fileSize fills the size of regular entries from the root.

@@ -3,9 +3,11 @@ package layer
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -56,7 +58,7 @@ func copyFile(src, dst string, mode os.FileMode) error {
 // executable, deterministic like a layer.
 func Package(out io.Writer, files map[string]string, mtime time.Time) error {
 	l := &Layer{}
-	for _, name := range sortedKeys(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if path.Base(name) != name {
 			return fmt.Errorf("package entry %q must be a plain name", name)
 		}

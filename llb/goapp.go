@@ -1,7 +1,9 @@
 package llb
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	bk "github.com/moby/buildkit/client/llb"
@@ -54,7 +56,7 @@ func (g GoBuild) Dependencies() bk.State {
 		bk.WithCustomNamef("[%s] go mod download", g.Name),
 		g.Loc.at("apps." + g.Name),
 	}
-	for _, k := range sortedKeys(g.ProxyEnv) {
+	for _, k := range slices.Sorted(maps.Keys(g.ProxyEnv)) {
 		opts = append(opts, bk.AddEnv(k, g.ProxyEnv[k]))
 	}
 	return mods.Run(opts...).Root()

@@ -2,7 +2,9 @@ package llb
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -122,7 +124,7 @@ func (r Runtime) config() *dockerspec.DockerOCIImage {
 		}
 		env = setEnv(env, "LD_LIBRARY_PATH", lib)
 	}
-	for _, k := range sortedKeys(im.Env) {
+	for _, k := range slices.Sorted(maps.Keys(im.Env)) {
 		env = setEnv(env, k, im.Env[k])
 	}
 	c.Env = env

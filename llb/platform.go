@@ -1,7 +1,6 @@
 package llb
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -28,12 +27,3 @@ func goTarget(p ocispecs.Platform) (goos, goarch string, variant [2]string) {
 }
 
 func platformString(p ocispecs.Platform) string { return platforms.Format(p) }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

@@ -2,6 +2,8 @@ package spec
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -21,13 +23,13 @@ func FunctionTarget(app, provider string) string { return app + "-" + provider }
 
 // Targets lists the names of all targets, sorted.
 func (s *Spec) Targets() []string {
-	names := sortedKeys(s.Apps)
-	for _, a := range sortedKeys(s.Apps) {
+	names := slices.Sorted(maps.Keys(s.Apps))
+	for _, a := range slices.Sorted(maps.Keys(s.Apps)) {
 		for _, f := range s.Apps[a].Functions {
 			names = append(names, FunctionTarget(a, f))
 		}
 	}
-	return append(names, sortedKeys(s.Layers)...)
+	return append(names, slices.Sorted(maps.Keys(s.Layers))...)
 }
 
 // Target selects the target to build: the named one, or the only entry of
@@ -35,7 +37,7 @@ func (s *Spec) Targets() []string {
 // app builds its image).
 func (s *Spec) Target(name string) (*Target, error) {
 	if name == "" {
-		entries := append(sortedKeys(s.Apps), sortedKeys(s.Layers)...)
+		entries := append(slices.Sorted(maps.Keys(s.Apps)), slices.Sorted(maps.Keys(s.Layers))...)
 		if len(entries) != 1 {
 			names := s.Targets()
 			return nil, &Error{File: s.file, Pos: s.Pos(""), Msg: fmt.Sprintf(
@@ -49,7 +51,7 @@ func (s *Spec) Target(name string) (*Target, error) {
 	if l, ok := s.Layers[name]; ok {
 		return &Target{Name: name, Path: "layers." + name, Layer: l}, nil
 	}
-	for _, a := range sortedKeys(s.Apps) {
+	for _, a := range slices.Sorted(maps.Keys(s.Apps)) {
 		for _, f := range s.Apps[a].Functions {
 			if FunctionTarget(a, f) == name {
 				return &Target{Name: name, Path: "apps." + a + ".functions", App: s.Apps[a], Function: f, AppName: a}, nil

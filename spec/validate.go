@@ -2,9 +2,10 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,7 +35,7 @@ func (s *Spec) validate(c *errs) {
 	if len(s.Apps)+len(s.Layers) == 0 {
 		c.add(s.Pos(""), "", "no targets: add an entry under apps or layers")
 	}
-	for _, name := range sortedKeys(s.Layers) {
+	for _, name := range slices.Sorted(maps.Keys(s.Layers)) {
 		p := "layers." + name
 		checkTargetName(c, s, p, name)
 		if _, dup := s.Apps[name]; dup {
@@ -46,7 +47,7 @@ func (s *Spec) validate(c *errs) {
 		}
 		s.Layers[name].validate(c, s, p)
 	}
-	for _, name := range sortedKeys(s.Apps) {
+	for _, name := range slices.Sorted(maps.Keys(s.Apps)) {
 		p := "apps." + name
 		checkTargetName(c, s, p, name)
 		if s.Apps[name] == nil {
@@ -143,7 +144,7 @@ func (im *Image) validate(c *errs, s *Spec, p string) {
 	for i, l := range im.Layers {
 		if _, ok := s.Layers[l]; !ok {
 			q := fmt.Sprintf("%s.layers[%d]", p, i)
-			c.add(s.Pos(q), q, "unknown layer %q (expected one of %s)", l, strings.Join(sortedKeys(s.Layers), ", "))
+			c.add(s.Pos(q), q, "unknown layer %q (expected one of %s)", l, strings.Join(slices.Sorted(maps.Keys(s.Layers)), ", "))
 		}
 	}
 	switch {
@@ -159,7 +160,7 @@ func (im *Image) validate(c *errs, s *Spec, p string) {
 			c.add(s.Pos(q), q, "an empty entrypoint argument")
 		}
 	}
-	for _, k := range sortedKeys(im.Env) {
+	for _, k := range slices.Sorted(maps.Keys(im.Env)) {
 		if !envName.MatchString(k) {
 			c.add(s.Pos(p+".env."+k), p+".env."+k, "invalid environment variable name %q", k)
 		}
@@ -267,7 +268,7 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 	for i, a := range src.Apps {
 		if _, ok := s.Apps[a]; !ok {
 			q := fmt.Sprintf("%s.apps[%d]", sp, i)
-			c.add(s.Pos(q), q, "unknown app %q (expected one of %s)", a, strings.Join(sortedKeys(s.Apps), ", "))
+			c.add(s.Pos(q), q, "unknown app %q (expected one of %s)", a, strings.Join(slices.Sorted(maps.Keys(s.Apps)), ", "))
 		}
 	}
 }
@@ -307,13 +308,4 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
