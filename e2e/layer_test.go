@@ -323,3 +323,56 @@ layers:
 		}
 	}
 }
+
+// TestLayerStrip strips an arm64 program on the build platform: the
+// stripped layer's file is smaller than the same layer's without strip.
+func TestLayerStrip(t *testing.T) {
+	emulationOff(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"strata.yaml": syntaxLine + `version: 1
+apps:
+  hello:
+    lang: go
+    go:
+      ldflags: "-X main.version=1"
+layers:
+  plain:
+    runtime: al2023
+    sources: {apps: [hello]}
+    binaries: [hello]
+  stripped:
+    runtime: al2023
+    sources: {apps: [hello]}
+    binaries: [hello]
+    strip: true
+`,
+		"go.mod":  "module example.com/hello\n\ngo 1.26\n",
+		"main.go": "package main\n\nvar version string\n\nfunc main() { println(\"hello\", version) }\n",
+	}
+	for name, content := range files {
+		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
+	}
+	size := map[string]int64{}
+	for _, target := range []string{"plain", "stripped"} {
+		out := filepath.Join(dir, "out-"+target)
+		mustRun(t, "docker", "buildx", "build", "--progress=plain", "-f", filepath.Join(dir, "strata.yaml"), "--target", target,
+			"--platform", "linux/arm64", "-o", "type=local,dest="+out, dir)
+		var m struct {
+			Files []struct {
+				Path string `json:"path"`
+				Size int64  `json:"size"`
+			} `json:"files"`
+		}
+		readJSON(t, filepath.Join(out, target+".manifest.json"), &m)
+		for _, f := range m.Files {
+			if f.Path == "bin/hello" {
+				size[target] = f.Size
+			}
+		}
+	}
+	if size["plain"] == 0 || size["stripped"] == 0 || size["stripped"] >= size["plain"] {
+		t.Fatalf("bin/hello: %d bytes plain, %d stripped", size["plain"], size["stripped"])
+	}
+	t.Logf("bin/hello: %d bytes plain, %d stripped", size["plain"], size["stripped"])
+}

@@ -34,7 +34,7 @@ func (b *builder) layerGraph(ctx context.Context, name string, l *spec.Layer, ta
 	lb := strllb.LayerBuild{Name: name, Layer: l, Platforms: ps, Loc: b.locator(), Tree: tree,
 		Epoch: b.bc.BuildArgs["SOURCE_DATE_EPOCH"], Apps: map[string]strllb.AppBinary{}}
 	fail := func(err error) (bk.State, error) { return bk.State{}, err }
-	if l.Sources.Debian != nil {
+	if l.Sources.Debian != nil || l.Strip {
 		apt, err := b.input(ctx, "debian", aptImage, b.build)
 		if err != nil {
 			return fail(b.specError(path+".sources.debian", errors.Wrap(err, "apt image")))

@@ -23,6 +23,7 @@ type BuildOptions struct {
 	Out    string    // directory for NAME.zip, NAME.manifest.json, NAME.report.txt
 	MTime  time.Time // the time of every entry (SOURCE_DATE_EPOCH)
 	Tree   string    // if set, also write the files as a tree there
+	Strip  string    // if set, the strip program to run on every file
 }
 
 // Manifest describes a built layer.
@@ -52,11 +53,19 @@ func Build(opt BuildOptions) (*Manifest, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	l.attribute(rootFS{opt.Root})
+	if opt.Strip != "" {
+		// The files are stripped in a root of their own, which the
+		// archive is then written from.
+		if opt.Root, err = l.strip(opt.Root, opt.Strip); err != nil {
+			return nil, "", err
+		}
+		defer os.RemoveAll(opt.Root)
+	}
 	r := rootFS{opt.Root}
 	if err := l.fillSizes(r); err != nil {
 		return nil, "", err
 	}
-	l.attribute(r)
 	archive := opt.Name + "." + opt.Format
 	tmp, err := os.CreateTemp(opt.Out, ".strata-layer-*")
 	if err != nil {
@@ -93,7 +102,7 @@ func Build(opt BuildOptions) (*Manifest, string, error) {
 		return nil, "", err
 	}
 	if opt.Tree != "" {
-		if err := l.WriteTree(opt.Tree, opt.Root); err != nil {
+		if err := l.WriteTree(opt.Tree, r.dir); err != nil {
 			return nil, "", err
 		}
 	}

@@ -159,3 +159,32 @@ func TestArchiveRefusesPathsOutsideTheLayer(t *testing.T) {
 		}
 	}
 }
+
+func TestStrip(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/strip"); err != nil {
+		t.Skip("no strip on this machine")
+	}
+	// The Go toolchain's own test binary has a symbol table to strip.
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "usr/bin"), 0o755)
+	if err := copyFile(exe, filepath.Join(root, "usr/bin/prog"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	build := func(strip string) *Manifest {
+		out := t.TempDir()
+		m, _, err := Build(BuildOptions{Options: Options{Root: root, Binaries: []string{"prog"}, Profile: Profiles["fc-debian12"]},
+			Name: "p", Format: Zip, Prefix: "/opt", Out: out, Strip: strip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	plain, stripped := build(""), build("/usr/bin/strip")
+	if stripped.Files[0].Size >= plain.Files[0].Size {
+		t.Errorf("strip left %d bytes of %d", stripped.Files[0].Size, plain.Files[0].Size)
+	}
+}

@@ -143,7 +143,18 @@ func (b LayerBuild) Archive() (bk.State, error) {
 	if b.Tree {
 		args = append(args, "-tree", "/out/tree")
 	}
-	run := b.Helper.Platform(b.Platforms.Build).Run(
+	runner := b.Helper
+	if l.Strip {
+		// binutils-multiarch's strip reads every architecture; the step
+		// that installs it runs once per builder and is cached.
+		runner = b.Apt.Platform(b.Platforms.Build).Run(
+			bk.Args([]string{"/bin/sh", "-c", "apt-get update -q && apt-get install -q -y --no-install-recommends binutils-multiarch"}),
+			bk.AddEnv("DEBIAN_FRONTEND", "noninteractive"), bk.AddEnv("PATH", buildPath),
+			bk.WithCustomName("[strata] install binutils-multiarch (strip)"),
+		).Root()
+		args = append(args, "-strip", "/usr/bin/strip")
+	}
+	run := runner.Platform(b.Platforms.Build).Run(
 		bk.Args(args),
 		bk.AddMount("/strata", b.Helper, bk.Readonly),
 		bk.AddMount("/rootfs", root, bk.Readonly),

@@ -36,6 +36,9 @@ type Layer struct {
 	// DLOpen lists libraries the programs load at run time, which ELF
 	// headers do not tell.
 	DLOpen []string `yaml:"dlopen,omitempty" json:"dlopen,omitempty"`
+	// Strip removes symbols from the layer's programs and libraries
+	// (binutils' strip --strip-unneeded, on the build platform).
+	Strip bool `yaml:"strip,omitempty" json:"strip,omitempty"`
 	// Prefix is where the runtime extracts the layer.
 	Prefix string `yaml:"prefix,omitempty" json:"prefix,omitempty" jsonschema:"default=/opt"`
 	// Format of the archive.

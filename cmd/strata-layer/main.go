@@ -37,6 +37,7 @@ func main() {
 	flag.Var(&dlopen, "dlopen", "a library loaded at run time (repeatable)")
 	flag.Var(&exclude, "exclude", "custom runtime: a library it provides (repeatable)")
 	tree := flag.String("tree", "", "also write the layer's files as a tree in this directory")
+	strip := flag.String("strip", "", "strip every file with this program (binutils' strip)")
 	var files list
 	flag.Var(&files, "file", "package mode: NAME=PATH, a program at the zip's root (repeatable)")
 	flag.Parse()
@@ -65,7 +66,7 @@ func main() {
 	}
 	_, report, err := layer.Build(layer.BuildOptions{
 		Options: layer.Options{Root: *root, Binaries: bins, DLOpen: dlopen, Profile: p},
-		Name:    *name, Format: *format, Prefix: *prefix, Out: *out, MTime: time.Unix(*epoch, 0).UTC(), Tree: *tree,
+		Name:    *name, Format: *format, Prefix: *prefix, Out: *out, MTime: time.Unix(*epoch, 0).UTC(), Tree: *tree, Strip: *strip,
 	})
 	if report != "" {
 		fmt.Fprint(os.Stderr, report)
