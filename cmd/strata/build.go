@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/containerd/platforms"
 	"github.com/docker/cli/cli/config"
 	"github.com/moby/buildkit/client"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
@@ -206,6 +207,14 @@ func solve(ctx context.Context, opt client.SolveOpt, progress string, fn gwclien
 		return nil, err
 	}
 	defer c.Close()
+	if opt.FrontendAttrs["platform"] == "" {
+		// The default target is the worker's platform, as with buildx; left
+		// empty, the in-process frontend would label the result with this
+		// machine's (darwin on a Mac) while building for the worker's.
+		if ws, err := c.ListWorkers(ctx); err == nil && len(ws) > 0 && len(ws[0].Platforms) > 0 {
+			opt.FrontendAttrs["platform"] = platforms.Format(platforms.Normalize(ws[0].Platforms[0]))
+		}
+	}
 	d, err := progressui.NewDisplay(os.Stderr, progressui.DisplayMode(progress))
 	if err != nil {
 		return nil, usagef("--progress: %v", err)
