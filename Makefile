@@ -31,7 +31,8 @@ lint:
 	@test -z "$$(gofmt -l cmd frontend llb spec e2e)" || { gofmt -l cmd frontend llb spec e2e; exit 1; }
 
 test-unit: lint
-	go test $$(go list ./... | grep -v /e2e)
+	hack/dev-env zig
+	$(ENV) && go test $$(go list ./... | grep -v /e2e)
 	go test ./spec -run '^$$' -fuzz FuzzLoad -fuzztime 30s
 
 test-e2e: frontend build

@@ -1,0 +1,83 @@
+package zigcc
+
+import (
+	"debug/elf"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestFor(t *testing.T) {
+	for rust, want := range map[string]string{
+		"aarch64-unknown-linux-gnu":  "aarch64-linux-gnu.2.17",
+		"x86_64-unknown-linux-gnu":   "x86_64-linux-gnu.2.17",
+		"aarch64-unknown-linux-musl": "aarch64-linux-musl",
+	} {
+		if got, err := For(rust, "2.17"); err != nil || got.Zig != want {
+			t.Errorf("%s: %v %v", rust, got, err)
+		}
+	}
+	for _, bad := range []string{"riscv64gc-unknown-linux-gnu", "aarch64-apple-darwin", "x86_64"} {
+		if _, err := For(bad, "2.17"); err == nil || !strings.Contains(err.Error(), "not") {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+	if _, err := For("x86_64-unknown-linux-gnu", "latest"); err == nil {
+		t.Error("a bad glibc floor passed")
+	}
+}
+
+func TestEnv(t *testing.T) {
+	tg, _ := For("aarch64-unknown-linux-gnu", "2.17")
+	env := Env("/strata/zig", tg)
+	if env["CC_aarch64_unknown_linux_gnu"] != "/strata/zig/cc-aarch64-unknown-linux-gnu" ||
+		env["CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER"] != "/strata/zig/cc-aarch64-unknown-linux-gnu" ||
+		env["AR_aarch64_unknown_linux_gnu"] != "/strata/zig/ar-aarch64-unknown-linux-gnu" {
+		t.Errorf("env = %v", env)
+	}
+}
+
+// TestWrappersCompileForTheTarget runs the wrappers with a real zig (the
+// npm package hack/dev-env installs, STRATA_ZIG): a C program for aarch64
+// with glibc 2.17, given cc-rs's --target and Rust's -lgcc_s.
+func TestWrappersCompileForTheTarget(t *testing.T) {
+	zig := os.Getenv("STRATA_ZIG")
+	if zig == "" {
+		t.Skip("STRATA_ZIG is not set (hack/dev-env env sets it)")
+	}
+	dir := t.TempDir()
+	t.Setenv("ZIG_GLOBAL_CACHE_DIR", filepath.Join(dir, "cache"))
+	src := filepath.Join(dir, "hello.c")
+	os.WriteFile(src, []byte("#include <stdio.h>\n#include <math.h>\nint main(int c, char **v) { printf(\"%f\\n\", sqrt((double)c)); return 0; }\n"), 0o644)
+	for rust, machine := range map[string]elf.Machine{"aarch64-unknown-linux-gnu": elf.EM_AARCH64, "x86_64-unknown-linux-gnu": elf.EM_X86_64} {
+		tg, _ := For(rust, "2.17")
+		for name, dt := range Files(dir, zig, tg) {
+			os.WriteFile(name, dt, 0o755)
+		}
+		out := filepath.Join(dir, "hello-"+rust)
+		cmd := exec.Command(Env(dir, tg)["CC_"+strings.ReplaceAll(rust, "-", "_")], "--target="+rust, "-O2", "-o", out, src, "-lm", "-lgcc_s")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", rust, err, b)
+		}
+		f, err := elf.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Machine != machine {
+			t.Errorf("%s: built for %v", rust, f.Machine)
+		}
+		syms, _ := f.ImportedSymbols()
+		for _, s := range syms {
+			if v, ok := strings.CutPrefix(s.Version, "GLIBC_2."); ok {
+				minor, _ := strconv.Atoi(strings.SplitN(v, ".", 2)[0])
+				if minor > 17 {
+					t.Errorf("%s: %s needs %s, above the 2.17 floor", rust, s.Name, s.Version)
+				}
+			}
+		}
+		f.Close()
+	}
+}
