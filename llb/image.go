@@ -38,6 +38,7 @@ type Runtime struct {
 // Prefix/bin on PATH and Prefix/lib on LD_LIBRARY_PATH.
 type Tree struct {
 	State  bk.State
+	Dir    string // the tree's directory in State
 	Prefix string
 }
 
@@ -77,7 +78,7 @@ func (r Runtime) Image() (bk.State, *dockerspec.DockerOCIImage, error) {
 	}
 	for _, t := range r.Trees {
 		files = files.Mkdir(t.Prefix, 0o755, bk.WithParents(true), at).
-			Copy(t.State, "/", t.Prefix, &bk.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch})
+			Copy(t.State, t.Dir, t.Prefix, &bk.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch})
 	}
 	name := bk.WithCustomNamef("[%s] runtime files (%s)", r.Name, platformString(r.Platforms.Target))
 	staging := bk.Scratch().Platform(r.Platforms.Target).File(files, name, r.Loc.at("apps."+r.Name+".image"))
