@@ -166,6 +166,20 @@ func emulationOff(t *testing.T) {
 	}
 }
 
+// writeFiles writes files (path → content) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // copyDir copies an example into a temporary directory the test may edit.
 func copyDir(t *testing.T, src string) string {
 	t.Helper()

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,13 +30,11 @@ func TestSpecErrorsInBuildx(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, "strata.yaml"), []byte(syntaxLine+tc.spec), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			files := map[string]string{"strata.yaml": syntaxLine + tc.spec}
 			if tc.file != "" {
-				os.MkdirAll(filepath.Join(dir, filepath.Dir(tc.file)), 0o755)
-				os.WriteFile(filepath.Join(dir, tc.file), []byte("x"), 0o644)
+				files[tc.file] = "x"
 			}
+			writeFiles(t, dir, files)
 			args := append([]string{"buildx", "build", "--progress=plain", "-f", filepath.Join(dir, "strata.yaml")}, tc.args...)
 			out, err := run(t, "docker", append(args, dir)...)
 			if err == nil {

@@ -77,6 +77,7 @@ type manifest struct {
 	Files            []struct {
 		Path string `json:"path"`
 		Link string `json:"link"`
+		Size int64  `json:"size"`
 	} `json:"files"`
 }
 
@@ -238,7 +239,7 @@ func TestLayerChecks(t *testing.T) {
 			dir := t.TempDir()
 			spec := syntaxLine + "version: 1\nlayers:\n  ffmpeg:\n" + tc.extra +
 				"    sources:\n      debian:\n        packages: [ffmpeg]\n    binaries: [ffmpeg, ffprobe]\n"
-			os.WriteFile(filepath.Join(dir, "strata.yaml"), []byte(spec), 0o644)
+			writeFiles(t, dir, map[string]string{"strata.yaml": spec})
 			dest := filepath.Join(dir, "out")
 			out, err := run(t, "docker", "buildx", "build", "--progress=plain", "-f", filepath.Join(dir, "strata.yaml"),
 				"--platform", "linux/amd64", "-o", "type=local,dest="+dest, dir)
@@ -303,10 +304,7 @@ layers:
 		"hello/go.mod":  "module example.com/hello\n\ngo 1.26\n",
 		"hello/main.go": "package main\n\nfunc main() { println(\"hello\") }\n",
 	}
-	for name, content := range files {
-		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
-		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
-	}
+	writeFiles(t, dir, files)
 	os.MkdirAll(filepath.Join(dir, "tools"), 0o755)
 	mustRun(t, "cp", "/usr/bin/true", filepath.Join(dir, "tools/true"))
 	out := filepath.Join(dir, "out")
@@ -350,21 +348,13 @@ layers:
 		"go.mod":  "module example.com/hello\n\ngo 1.26\n",
 		"main.go": "package main\n\nvar version string\n\nfunc main() { println(\"hello\", version) }\n",
 	}
-	for name, content := range files {
-		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
-	}
+	writeFiles(t, dir, files)
 	size := map[string]int64{}
 	for _, target := range []string{"plain", "stripped"} {
 		out := filepath.Join(dir, "out-"+target)
 		mustRun(t, "docker", "buildx", "build", "--progress=plain", "-f", filepath.Join(dir, "strata.yaml"), "--target", target,
 			"--platform", "linux/arm64", "-o", "type=local,dest="+out, dir)
-		var m struct {
-			Files []struct {
-				Path string `json:"path"`
-				Size int64  `json:"size"`
-			} `json:"files"`
-		}
-		readJSON(t, filepath.Join(out, target+".manifest.json"), &m)
+		m := readManifest(t, filepath.Join(out, target+".manifest.json"))
 		for _, f := range m.Files {
 			if f.Path == "bin/hello" {
 				size[target] = f.Size
