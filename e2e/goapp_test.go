@@ -274,3 +274,32 @@ func manifestLayers(t *testing.T, dir string) string {
 	}
 	return strings.Join(out, " ")
 }
+
+// TestNamedContexts: every external input can be replaced with a named
+// context, through buildx and through the strata CLI alike.
+func TestNamedContexts(t *testing.T) {
+	emulationOff(t)
+	// The runtime base, by its reference: debian:bookworm keeps the
+	// documentation that the slim base drops.
+	dir := filepath.Join(t.TempDir(), "oci")
+	mustRun(t, "docker", "buildx", "build", "--progress=plain", "-f", goAppSpec, "--platform", "linux/amd64",
+		"--build-context", "debian:bookworm-slim=docker-image://debian:bookworm",
+		"-o", "type=oci,tar=false,dest="+dir, "examples/go-app")
+	img := readLayout(t, dir, "linux/amd64")["linux/amd64"]
+	if img.Files["usr/share/doc/bash/copyright"] == nil {
+		t.Error("the base was not replaced: /usr/share/doc/bash is missing")
+	}
+	if img.Files["usr/local/bin/go-app"] == nil {
+		t.Error("the app is missing")
+	}
+	// The Go toolchain, by its short name, through the CLI.
+	out := mustRun(t, strata, "build", "--progress=rawjson", "-f", goAppSpec, "--platform", "linux/amd64",
+		"--build-context", "golang=docker-image://localhost:5000/library/golang:1.26-bookworm", "examples/go-app")
+	found := false
+	for name := range vertices(t, out) {
+		found = found || strings.Contains(name, "localhost:5000/library/golang:1.26-bookworm")
+	}
+	if !found {
+		t.Error("the golang named context was not used")
+	}
+}
