@@ -69,6 +69,7 @@ func (l *Layer) WriteArchive(w io.Writer, root, format string, mtime time.Time) 
 		}
 		return aw.close()
 	}
+	t := aw.(*tarArchive)
 	for _, e := range l.Entries {
 		if e.Link != "" {
 			e.Size = int64(len(e.Link))
@@ -77,7 +78,7 @@ func (l *Layer) WriteArchive(w io.Writer, root, format string, mtime time.Time) 
 			}
 			continue
 		}
-		if err := l.writeFile(aw, r, e); err != nil {
+		if err := l.writeTarFile(t, r, e); err != nil {
 			return err
 		}
 	}
@@ -98,7 +99,9 @@ func (l *Layer) checkPaths() error {
 	return nil
 }
 
-func (l *Layer) writeFile(aw archiveWriter, r rootFS, e *Entry) error {
+// writeTarFile streams one file into a tar (zip files are compressed ahead,
+// in writeZipEntries).
+func (l *Layer) writeTarFile(t *tarArchive, r rootFS, e *Entry) error {
 	f, err := os.Open(r.host(e.Source))
 	if err != nil {
 		return err
@@ -113,7 +116,7 @@ func (l *Layer) writeFile(aw archiveWriter, r rootFS, e *Entry) error {
 	if fi.Mode().Perm()&0o111 != 0 {
 		mode |= 0o111 // keep execute bits of libraries that have them
 	}
-	w, err := aw.file(e.Path, mode, e.Size)
+	w, err := t.file(e.Path, mode, e.Size)
 	if err != nil {
 		return err
 	}
@@ -128,7 +131,6 @@ func (l *Layer) writeFile(aw archiveWriter, r rootFS, e *Entry) error {
 type archiveWriter interface {
 	dir(name string) error
 	symlink(name, target string) error
-	file(name string, mode fs.FileMode, size int64) (io.Writer, error)
 	close() error
 }
 
@@ -162,10 +164,6 @@ func (z *zipArchive) symlink(name, target string) error {
 	}
 	_, err = io.WriteString(w, target)
 	return err
-}
-
-func (z *zipArchive) file(string, fs.FileMode, int64) (io.Writer, error) {
-	panic("zip files are written by writeZipEntries")
 }
 
 func (z *zipArchive) close() error { return z.zw.Close() }
