@@ -18,13 +18,14 @@ import (
 	"github.com/pelletier/go-toml/v2"
 )
 
-// maskedVersion replaces the versions of local packages in the skeleton.
-const maskedVersion = "0.0.1"
+// MaskedVersion replaces the versions of local packages in the skeleton.
+const MaskedVersion = "0.0.1"
 
 // Recipe is the skeleton of a workspace.
 type Recipe struct {
 	Root     string            // the workspace root in the context
 	Packages []string          // names of the local packages, sorted
+	Dirs     []string          // directories of the local packages, sorted
 	Files    map[string][]byte // skeleton files by context path
 }
 
@@ -49,8 +50,10 @@ func Plan(fsys fs.FS, root string) (*Recipe, error) {
 	r := &Recipe{Root: root, Files: p.files}
 	for _, k := range p.order {
 		r.Packages = append(r.Packages, p.pkgs[k].name)
+		r.Dirs = append(r.Dirs, k)
 	}
 	sort.Strings(r.Packages)
+	sort.Strings(r.Dirs)
 	return r, nil
 }
 

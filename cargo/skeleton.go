@@ -23,7 +23,7 @@ func (p *planner) skeleton(pk *pkg) error {
 	delete(doc, "lints") // [lints] (and lints.workspace) would apply to the stubs
 	if pt, ok := doc["package"].(map[string]any); ok {
 		if _, ok := pt["version"].(string); ok {
-			pt["version"] = maskedVersion
+			pt["version"] = MaskedVersion
 		}
 		// Targets are stubbed where they are declared or discovered; no
 		// others are discovered from the (missing) sources.
@@ -38,7 +38,7 @@ func (p *planner) skeleton(pk *pkg) error {
 		delete(ws, "lints")
 		if wp, ok := ws["package"].(map[string]any); ok {
 			if _, ok := wp["version"]; ok {
-				wp["version"] = maskedVersion
+				wp["version"] = MaskedVersion
 			}
 		}
 	}
@@ -200,7 +200,7 @@ func (p *planner) lock() error {
 		if _, fromRegistry := pk["source"]; !fromRegistry && local[name] {
 			v, _ := pk["version"].(string)
 			localVersion[name+" "+v] = true
-			pk["version"] = maskedVersion
+			pk["version"] = MaskedVersion
 		}
 	}
 	for _, pk := range tables(doc["package"]) {
@@ -208,7 +208,7 @@ func (p *planner) lock() error {
 		for i, d := range deps {
 			s, _ := d.(string)
 			if f := strings.Fields(s); len(f) == 2 && localVersion[f[0]+" "+f[1]] {
-				deps[i] = f[0] + " " + maskedVersion
+				deps[i] = f[0] + " " + MaskedVersion
 			}
 		}
 	}

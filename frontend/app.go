@@ -20,7 +20,7 @@ var goProxyArgs = []string{"GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GO
 func (b *builder) app(ctx context.Context, target ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
 	a := b.t.App
 	ps := strllb.Platforms{Build: b.build, Target: target}
-	bin, err := b.goBinary(ctx, b.t.Name, a, target)
+	bin, err := b.binary(ctx, b.t.Name, a, target)
 	if err != nil {
 		return bk.State{}, nil, nil, err
 	}
@@ -44,6 +44,15 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (bk.State, 
 		return bk.State{}, nil, nil, b.specError(b.t.Path+".image.user", err)
 	}
 	return st, img, base.Config, nil
+}
+
+// binary is the graph of an app's programs for the target platform: a state
+// holding them at /<name>.
+func (b *builder) binary(ctx context.Context, name string, a *spec.App, target ocispecs.Platform) (bk.State, error) {
+	if a.Lang == "rust" {
+		return b.rustBinary(ctx, name, a, target)
+	}
+	return b.goBinary(ctx, name, a, target)
 }
 
 // goBinary is the graph of a Go app's program for the target platform: a

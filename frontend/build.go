@@ -90,6 +90,7 @@ type builder struct {
 
 	inputsMu sync.Mutex
 	inputs   map[string]*inputEntry
+	rust     map[string]*rustEntry // by app name, guarded by inputsMu
 	loc      func(string) locOpt
 	build    ocispecs.Platform
 }

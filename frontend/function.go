@@ -16,7 +16,7 @@ import (
 // platform: a filesystem holding NAME.zip.
 func (b *builder) function(ctx context.Context, target ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
 	a := b.t.App
-	bin, err := b.goBinary(ctx, b.t.AppName, a, target)
+	bin, err := b.binary(ctx, b.t.AppName, a, target)
 	if err != nil {
 		return bk.State{}, nil, nil, err
 	}

@@ -57,7 +57,7 @@ func (b *builder) layerGraph(ctx context.Context, name string, l *spec.Layer, ta
 	}
 	for _, name := range l.Sources.Apps {
 		a := b.spec.Apps[name]
-		bin, err := b.goBinary(ctx, name, a, target)
+		bin, err := b.binary(ctx, name, a, target)
 		if err != nil {
 			return fail(err)
 		}

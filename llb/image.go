@@ -67,11 +67,13 @@ func (r Runtime) Image() (bk.State, *dockerspec.DockerOCIImage, error) {
 	files := bk.Mkdir("/etc", 0o755, bk.WithParents(true), at).
 		Mkfile("/etc/passwd", 0o644, passwd, at).
 		Mkfile("/etc/group", 0o644, group, at).
-		Mkdir(path.Dir(r.App.BinaryPath()), 0o755, bk.WithParents(true), at).
-		Copy(r.Binary, "/"+r.App.Binary, r.App.BinaryPath(), &bk.CopyInfo{
+		Mkdir(path.Dir(r.App.BinaryPath()), 0o755, bk.WithParents(true), at)
+	for _, p := range r.App.Programs() {
+		files = files.Copy(r.Binary, "/"+p, path.Join(path.Dir(r.App.BinaryPath()), p), &bk.CopyInfo{
 			CreatedTime: &epoch,
 			ChownOpt:    &bk.ChownOpt{User: &bk.UserOpt{UID: 0}, Group: &bk.UserOpt{UID: 0}},
 		})
+	}
 	files = userDir(files, r.App.Home())
 	if im.Workdir != r.App.Home() {
 		files = userDir(files, im.Workdir)

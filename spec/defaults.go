@@ -14,6 +14,15 @@ const (
 	DefaultLdflags   = "-s -w"
 )
 
+// Rust defaults.
+const (
+	DefaultRustVersion = "1.85"
+	DefaultRustProfile = "release"
+	DefaultRustLibc    = "gnu"
+	DefaultGlibc       = "2.17" // the oldest glibc with aarch64, and zig's floor
+	DefaultZig         = "0.11.0"
+)
+
 func (s *Spec) applyDefaults() {
 	for name, a := range s.Apps {
 		a.applyDefaults(name)
@@ -63,6 +72,12 @@ func (a *App) applyDefaults(name string) {
 	a.Path = path.Clean(a.Path)
 	if a.Binary == "" {
 		a.Binary = name
+		if a.Lang == "rust" && a.Rust != nil && len(a.Rust.Bins) > 0 {
+			a.Binary = a.Rust.Bins[0]
+		}
+	}
+	if a.Lang == "rust" {
+		a.Rust = a.Rust.withDefaults(a.Binary)
 	}
 	if a.Lang == "go" {
 		if a.Go == nil {
@@ -103,6 +118,44 @@ func (a *App) applyDefaults(name string) {
 	if im.Workdir == "" {
 		im.Workdir = a.Home()
 	}
+}
+
+func (r *RustOptions) withDefaults(binary string) *RustOptions {
+	if r == nil {
+		r = &RustOptions{}
+	}
+	if r.Version == "" {
+		r.Version = DefaultRustVersion
+	}
+	if len(r.Bins) == 0 {
+		r.Bins = []string{binary}
+	}
+	if r.Profile == "" {
+		r.Profile = DefaultRustProfile
+	}
+	if r.Libc == "" {
+		r.Libc = DefaultRustLibc
+	}
+	if r.Glibc == "" {
+		r.Glibc = DefaultGlibc
+	}
+	if r.Strip == nil {
+		on := true
+		r.Strip = &on
+	}
+	if r.Zig == "" {
+		r.Zig = DefaultZig
+	}
+	return r
+}
+
+// Programs are the files the runtime image holds in /usr/local/bin: the
+// binary, and a Rust app's other bins.
+func (a *App) Programs() []string {
+	if a.Rust != nil {
+		return a.Rust.Bins
+	}
+	return []string{a.Binary}
 }
 
 // BinaryPath is where the program is installed in the runtime image.

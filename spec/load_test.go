@@ -53,14 +53,33 @@ func TestLoadDefaults(t *testing.T) {
 	}
 }
 
+func TestRustDefaults(t *testing.T) {
+	s, err := Load("strata.yaml", []byte("version: 1\napps:\n  api:\n    lang: rust\n    rust:\n      bins: [server, cli]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.Apps["api"]
+	r := a.Rust
+	if a.Binary != "server" || r.Version != DefaultRustVersion || r.Profile != "release" || r.Libc != "gnu" ||
+		r.Glibc != "2.17" || !*r.Strip || r.Zig != DefaultZig {
+		t.Errorf("defaults: binary %q, %+v", a.Binary, r)
+	}
+	if got := strings.Join(a.Programs(), ","); got != "server,cli" {
+		t.Errorf("programs = %q", got)
+	}
+	if a.Image.Entrypoint[0] != "/usr/local/bin/server" {
+		t.Errorf("entrypoint = %v", a.Image.Entrypoint)
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, spec, want string
 	}{
 		{"unknown language", "version: 1\napps:\n  web:\n    lang: rsut\n",
-			`strata.yaml:4:5: apps.web.lang: unknown language "rsut" (expected go)`},
+			`strata.yaml:4:5: apps.web.lang: unknown language "rsut" (expected go, rust)`},
 		{"unknown key", "version: 1\napps:\n  web:\n    lang: go\n    lnag: go\n",
-			`strata.yaml:5:5: apps.web: unknown key "lnag" (expected binary, functions, go, image, lang, path)`},
+			`strata.yaml:5:5: apps.web: unknown key "lnag" (expected binary, functions, go, image, lang, path, rust)`},
 		{"wrong type", "version: 1\napps:\n  web:\n    lang: go\n    go:\n      cgo: maybe\n",
 			`strata.yaml:6:12: apps.web.go.cgo: expected true or false, got "maybe"`},
 		{"list for string", "version: 1\napps:\n  web:\n    lang: [go]\n",
@@ -71,6 +90,14 @@ func TestLoadErrors(t *testing.T) {
 			`strata.yaml:1:1: missing key "version" (expected version: 1)`},
 		{"version as string", "version: \"1\"\napps:\n  web: {lang: go}\n",
 			`strata.yaml:1:10: version: expected an integer, got "1"`},
+		{"rust binary not a bin", "version: 1\napps:\n  web:\n    lang: rust\n    rust:\n      bins: [api, worker]\n    binary: web\n",
+			`strata.yaml:6:7: apps.web.rust.bins: the app's binary "web" must be one of bins (api, worker)`},
+		{"rust glibc", "version: 1\napps:\n  web:\n    lang: rust\n    rust: {glibc: \"2.12\"}\n",
+			`strata.yaml:5:12: apps.web.rust.glibc: glibc 2.12 is older than 2.17`},
+		{"rust libc", "version: 1\napps:\n  web:\n    lang: rust\n    rust: {libc: uclibc}\n",
+			`strata.yaml:5:12: apps.web.rust.libc: unknown libc "uclibc" (expected gnu or musl)`},
+		{"rust options on go", "version: 1\napps:\n  web:\n    lang: go\n    rust: {}\n",
+			`strata.yaml:5:5: apps.web.rust: rust options on a go app`},
 		{"no targets", "version: 1\n", `strata.yaml:1:1: no targets: add an entry under apps or layers`},
 		{"empty", "# syntax=x\n", `strata.yaml:1:1: the spec is empty`},
 		{"syntax", "version: 1\napps:\n  web:\n    lang: go\n   bad: [\n",

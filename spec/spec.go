@@ -86,13 +86,16 @@ type ImageSource struct {
 // assembled into a slim, non-root runtime image.
 type App struct {
 	// Lang is the app's language.
-	Lang string `yaml:"lang" json:"lang" jsonschema:"required,enum=go"`
-	// Path is the app's directory in the build context (where go.mod is).
+	Lang string `yaml:"lang" json:"lang" jsonschema:"required,enum=go,enum=rust"`
+	// Path is the app's directory in the build context: where go.mod is,
+	// or the Cargo workspace root.
 	Path string `yaml:"path,omitempty" json:"path,omitempty" jsonschema:"default=."`
 	// Binary is the name of the program in the image; default: the app's name.
 	Binary string `yaml:"binary,omitempty" json:"binary,omitempty"`
 	// Go holds the options of a Go app.
 	Go *GoOptions `yaml:"go,omitempty" json:"go,omitempty"`
+	// Rust holds the options of a Rust app.
+	Rust *RustOptions `yaml:"rust,omitempty" json:"rust,omitempty"`
 	// Image describes the runtime image.
 	Image *Image `yaml:"image,omitempty" json:"image,omitempty"`
 	// Functions are the function code packages to build besides the
@@ -114,6 +117,54 @@ type GoOptions struct {
 	Ldflags string `yaml:"ldflags,omitempty" json:"ldflags,omitempty" jsonschema:"default=-s -w"`
 	// Tags are build tags.
 	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
+}
+
+// RustOptions are the build options of a Rust app. Dependencies compile in
+// a step of their own, keyed on the manifests with local versions masked,
+// and every target platform compiles in one cargo invocation on the build
+// platform, with zig as C compiler and linker.
+type RustOptions struct {
+	// Version of Rust; selects the toolchain image rust:<version>-bookworm
+	// (a named context "rust" replaces it).
+	Version string `yaml:"version,omitempty" json:"version,omitempty" jsonschema:"default=1.85"`
+	// Package is the workspace member to build (cargo -p).
+	Package string `yaml:"package,omitempty" json:"package,omitempty"`
+	// Bins are the binary targets to build and ship in /usr/local/bin;
+	// default: the app's binary, which must be one of them.
+	Bins []string `yaml:"bins,omitempty" json:"bins,omitempty"`
+	// Features to enable.
+	Features []string `yaml:"features,omitempty" json:"features,omitempty"`
+	// NoDefaultFeatures turns the default features off.
+	NoDefaultFeatures bool `yaml:"no_default_features,omitempty" json:"no_default_features,omitempty"`
+	// Profile is the cargo profile.
+	Profile string `yaml:"profile,omitempty" json:"profile,omitempty" jsonschema:"default=release"`
+	// Libc of the targets: gnu (dynamic, with a glibc floor) or musl (static).
+	Libc string `yaml:"libc,omitempty" json:"libc,omitempty" jsonschema:"enum=gnu,enum=musl,default=gnu"`
+	// Glibc is the oldest glibc the gnu binaries run on.
+	Glibc string `yaml:"glibc,omitempty" json:"glibc,omitempty" jsonschema:"default=2.17"`
+	// Strip removes symbols from the binaries (cargo's profile strip).
+	Strip *bool `yaml:"strip,omitempty" json:"strip,omitempty" jsonschema:"default=true"`
+	// Zig is the version of zig, the C compiler and linker (a named context
+	// "zig" holding the zig executable at its root replaces the download).
+	Zig string `yaml:"zig,omitempty" json:"zig,omitempty" jsonschema:"enum=0.11.0,default=0.11.0"`
+	// TargetCache keeps cargo's target directory in a cache mount, so that
+	// only the local crates that changed recompile (the dependency step's
+	// layer stays the source of truth when the cache is empty).
+	TargetCache bool `yaml:"target_cache,omitempty" json:"target_cache,omitempty"`
+	// Secrets are BuildKit secrets exposed as environment variables to
+	// cargo while it fetches and builds, such as a private registry's token
+	// (CARGO_REGISTRIES_<NAME>_TOKEN); never written into a layer.
+	Secrets []RustSecret `yaml:"secrets,omitempty" json:"secrets,omitempty"`
+	// SSH forwards the client's SSH agent (--ssh default) to cargo for git
+	// dependencies, fetched with the git CLI.
+	SSH bool `yaml:"ssh,omitempty" json:"ssh,omitempty"`
+}
+
+// RustSecret is a BuildKit secret (--secret id=ID) given to cargo as an
+// environment variable.
+type RustSecret struct {
+	ID  string `yaml:"id" json:"id" jsonschema:"required"`
+	Env string `yaml:"env" json:"env" jsonschema:"required"`
 }
 
 // Image describes an app's runtime image. Everything is assembled with file

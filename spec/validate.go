@@ -13,7 +13,7 @@ import (
 )
 
 // Languages are the app languages this version builds.
-var Languages = []string{"go"}
+var Languages = []string{"go", "rust"}
 
 var (
 	targetName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
@@ -21,6 +21,10 @@ var (
 	userName   = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 	envName    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	goVersion  = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+)?$`)
+	crateName  = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	feature    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_+./-]*$`)
+	glibcFloor = regexp.MustCompile(`^2\.([0-9]+)$`)
+	secretID   = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 	port       = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
 )
 
@@ -83,6 +87,12 @@ func (a *App) validate(c *errs, s *Spec, p string) {
 		}
 		a.Go.validate(c, s, p+".go")
 	}
+	if a.Rust != nil {
+		if a.Lang != "" && a.Lang != "rust" {
+			c.add(s.Pos(p+".rust"), p+".rust", "rust options on a %s app", a.Lang)
+		}
+		a.Rust.validate(c, s, p+".rust", a.Binary)
+	}
 	if a.Image != nil {
 		a.Image.validate(c, s, p+".image")
 	}
@@ -118,6 +128,56 @@ func (g *GoOptions) validate(c *errs, s *Spec, p string) {
 		if !envName.MatchString(strings.ReplaceAll(t, ".", "_")) {
 			q := p + ".tags[" + strconv.Itoa(i) + "]"
 			c.add(s.Pos(q), q, "invalid build tag %q", t)
+		}
+	}
+}
+
+func (r *RustOptions) validate(c *errs, s *Spec, p, binary string) {
+	if r.Version != "" && !goVersion.MatchString(r.Version) {
+		c.add(s.Pos(p+".version"), p+".version", "invalid Rust version %q (expected such as 1.85)", r.Version)
+	}
+	if r.Package != "" && !crateName.MatchString(r.Package) {
+		c.add(s.Pos(p+".package"), p+".package", "invalid package name %q", r.Package)
+	}
+	for i, b := range r.Bins {
+		if !fileName.MatchString(b) {
+			q := p + ".bins[" + strconv.Itoa(i) + "]"
+			c.add(s.Pos(q), q, "invalid binary name %q (expected a cargo bin target's name)", b)
+		}
+	}
+	if binary != "" && len(r.Bins) > 0 && !slices.Contains(r.Bins, binary) {
+		c.add(s.Pos(p+".bins"), p+".bins", "the app's binary %q must be one of bins (%s)", binary, strings.Join(r.Bins, ", "))
+	}
+	for i, f := range r.Features {
+		if !feature.MatchString(f) {
+			q := p + ".features[" + strconv.Itoa(i) + "]"
+			c.add(s.Pos(q), q, "invalid feature %q", f)
+		}
+	}
+	if r.Profile != "" && !crateName.MatchString(r.Profile) {
+		c.add(s.Pos(p+".profile"), p+".profile", "invalid profile name %q", r.Profile)
+	}
+	if r.Libc != "" && r.Libc != "gnu" && r.Libc != "musl" {
+		c.add(s.Pos(p+".libc"), p+".libc", "unknown libc %q (expected gnu or musl)", r.Libc)
+	}
+	if r.Glibc != "" {
+		m := glibcFloor.FindStringSubmatch(r.Glibc)
+		if m == nil {
+			c.add(s.Pos(p+".glibc"), p+".glibc", "invalid glibc version %q (expected such as 2.17)", r.Glibc)
+		} else if n, _ := strconv.Atoi(m[1]); n < 17 {
+			c.add(s.Pos(p+".glibc"), p+".glibc", "glibc %s is older than 2.17, the oldest zig links for and the first with aarch64", r.Glibc)
+		}
+	}
+	if r.Zig != "" && r.Zig != DefaultZig {
+		c.add(s.Pos(p+".zig"), p+".zig", "zig %q has no pinned checksum (expected %s, or a named context \"zig\")", r.Zig, DefaultZig)
+	}
+	for i, sc := range r.Secrets {
+		q := p + ".secrets[" + strconv.Itoa(i) + "]"
+		if !secretID.MatchString(sc.ID) {
+			c.add(s.Pos(q+".id"), q+".id", "invalid secret id %q", sc.ID)
+		}
+		if !envName.MatchString(sc.Env) {
+			c.add(s.Pos(q+".env"), q+".env", "invalid environment variable name %q", sc.Env)
 		}
 	}
 }

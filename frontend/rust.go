@@ -1,0 +1,124 @@
+package frontend
+
+import (
+	"context"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/containerd/platforms"
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/pkg/errors"
+	"github.com/strata-build/strata/cargo"
+	strllb "github.com/strata-build/strata/llb"
+	"github.com/strata-build/strata/spec"
+)
+
+// cargoManifests are the files the recipe is computed from: manifests,
+// lock files, toolchain and cargo configuration, and the files whose
+// presence makes a target (the bins' sources only for their names).
+var cargoManifests = []string{
+	"**/Cargo.toml", "**/Cargo.lock", "**/build.rs",
+	"**/src/main.rs", "**/src/lib.rs", "**/src/bin/*.rs", "**/src/bin/*/main.rs",
+	"**/rust-toolchain", "**/rust-toolchain.toml", "**/.cargo/config.toml", "**/.cargo/config",
+}
+
+type rustEntry struct {
+	once sync.Once
+	rb   strllb.RustBuild
+	err  error
+}
+
+// rustBinary is the graph of a Rust app's binaries for the target platform:
+// a state holding them at /<bin>. All target platforms share one build.
+func (b *builder) rustBinary(ctx context.Context, name string, a *spec.App, target ocispecs.Platform) (bk.State, error) {
+	b.inputsMu.Lock()
+	if b.rust == nil {
+		b.rust = map[string]*rustEntry{}
+	}
+	e, ok := b.rust[name]
+	if !ok {
+		e = &rustEntry{}
+		b.rust[name] = e
+	}
+	b.inputsMu.Unlock()
+	e.once.Do(func() { e.rb, e.err = b.rustBuild(ctx, name, a) })
+	if e.err != nil {
+		return bk.State{}, e.err
+	}
+	st, err := e.rb.Binary(target)
+	if err != nil {
+		return bk.State{}, b.specError("apps."+name+".rust", err)
+	}
+	return st, nil
+}
+
+func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (strllb.RustBuild, error) {
+	p := "apps." + name
+	rb := strllb.RustBuild{Name: name, App: a, Build: b.build, Targets: b.targetPlatforms(), Loc: b.locator(),
+		Exclude: []string{path.Base(b.spec.File())}}
+	for _, t := range rb.Targets {
+		if _, err := strllb.RustTriple(t, a.Rust.Libc); err != nil {
+			return rb, b.specError(p+".rust", err)
+		}
+	}
+	files, err := b.contextFiles(ctx, "["+name+"] read Cargo manifests", cargoManifests)
+	if err != nil {
+		return rb, err
+	}
+	if rb.Recipe, err = cargo.Plan(files, a.Path); err != nil {
+		return rb, b.specError(p+".path", err)
+	}
+	toolchain, err := b.input(ctx, "rust", "rust:"+a.Rust.Version+"-bookworm", b.build)
+	if err != nil {
+		return rb, b.specError(p+".rust.version", errors.Wrap(err, "Rust toolchain"))
+	}
+	rb.Toolchain, rb.CargoHome = toolchain.State, "/root/.cargo"
+	if toolchain.Config != nil {
+		for _, kv := range toolchain.Config.Config.Env {
+			if v, ok := strings.CutPrefix(kv, "CARGO_HOME="); ok && path.IsAbs(v) {
+				rb.CargoHome = path.Clean(v)
+			}
+		}
+	}
+	src, err := b.bc.MainContext(ctx)
+	if err != nil {
+		return rb, err
+	}
+	rb.Context = *src
+	if rb.Zig, err = b.zig(ctx, a.Rust.Zig, toolchain.State); err != nil {
+		return rb, b.specError(p+".rust.zig", err)
+	}
+	return rb, nil
+}
+
+// zig is zig for the build platform: a named context "zig" (holding the
+// zig executable at its root), or the pinned official release.
+func (b *builder) zig(ctx context.Context, version string, toolchain bk.State) (bk.State, error) {
+	nc, err := b.bc.NamedContext("zig", dockerui.ContextOpt{Platform: &b.build, ResolveMode: b.bc.ImageResolveMode.String()})
+	if err != nil {
+		return bk.State{}, err
+	}
+	if nc != nil {
+		st, _, err := nc.Load(ctx)
+		if err != nil {
+			return bk.State{}, err
+		}
+		return *st, nil
+	}
+	return strllb.ZigDownload(version, toolchain, b.build)
+}
+
+// targetPlatforms are every platform this build is for.
+func (b *builder) targetPlatforms() []ocispecs.Platform {
+	if len(b.bc.TargetPlatforms) == 0 {
+		return []ocispecs.Platform{b.build}
+	}
+	out := make([]ocispecs.Platform, len(b.bc.TargetPlatforms))
+	for i, p := range b.bc.TargetPlatforms {
+		out[i] = platforms.Normalize(p)
+	}
+	return out
+}

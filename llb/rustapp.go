@@ -1,0 +1,252 @@
+package llb
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	bk "github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/strata-build/strata/cargo"
+	"github.com/strata-build/strata/spec"
+)
+
+// RustBuild is the input of a Rust app's build. Every target platform
+// compiles in one cargo invocation on the build platform, so build scripts
+// and proc-macros are compiled and run once; each platform's image then
+// takes its binaries from the shared output.
+type RustBuild struct {
+	Name      string        // the target's name
+	App       *spec.App     // defaulted and validated
+	Recipe    *cargo.Recipe // the workspace's skeleton, computed from the context's manifests
+	Toolchain bk.State      // the Rust toolchain image, for the build platform
+	CargoHome string        // CARGO_HOME of the toolchain image
+	Zig       bk.State      // holds the zig executable at /zig
+	Context   bk.State      // the build context
+	Build     ocispecs.Platform
+	Targets   []ocispecs.Platform // every target platform of the build
+	// Exclude lists files of the workspace that are no sources (the spec
+	// itself), so that editing them does not re-run the compile.
+	Exclude []string
+	Loc     Locator
+}
+
+// cargoArgs select what both cargo invocations build: the same packages,
+// bins, features, profile and targets, or the dependency step's artifacts
+// would not be the ones the build looks for.
+func (r RustBuild) cargoArgs() ([]string, error) {
+	opt := r.App.Rust
+	args := []string{"--locked", "--profile", opt.Profile}
+	targets, err := r.targetTriples()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range targets {
+		args = append(args, "--target", t)
+	}
+	if opt.Package != "" {
+		args = append(args, "-p", opt.Package)
+	}
+	for _, b := range opt.Bins {
+		args = append(args, "--bin", b)
+	}
+	if len(opt.Features) > 0 {
+		args = append(args, "--features", strings.Join(opt.Features, ","))
+	}
+	if opt.NoDefaultFeatures {
+		args = append(args, "--no-default-features")
+	}
+	return args, nil
+}
+
+// base is the toolchain with the environment and the target std.
+func (r RustBuild) base() (bk.State, error) {
+	env, err := r.rustEnv()
+	if err != nil {
+		return bk.State{}, err
+	}
+	targets, err := r.targetTriples()
+	if err != nil {
+		return bk.State{}, err
+	}
+	st := r.Toolchain.Platform(r.Build)
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		st = st.AddEnv(k, env[k])
+	}
+	// The official images carry rustup, which adds a target's std; an image
+	// without it must hold the std already (cargo then says which is missing).
+	add := "if command -v rustup >/dev/null 2>&1; then rustup target add " + shellJoin(targets) + "; fi"
+	return st.Run(
+		bk.Args([]string{"sh", "-c", add}),
+		bk.WithCustomNamef("[%s] rust targets %s", r.Name, strings.Join(targets, " ")),
+		r.Loc.at("apps."+r.Name+".rust.version"),
+	).Root(), nil
+}
+
+// run is a cargo step: the shared mounts, secrets and SSH, then the script.
+func (r RustBuild) run(st bk.State, script, name, specPath string, extra ...bk.RunOption) (bk.ExecState, error) {
+	wrappers, err := r.wrappers()
+	if err != nil {
+		return bk.ExecState{}, err
+	}
+	opts := []bk.RunOption{
+		bk.Args([]string{"sh", "-ec", script}),
+		bk.Dir(path.Join(rustSrc, r.Recipe.Root)),
+		bk.AddMount(zigDir, r.Zig, bk.Readonly),
+		bk.AddMount(zigWrappers, wrappers, bk.Readonly),
+		bk.AddMount(zigCache, bk.Scratch(), bk.AsPersistentCacheDir("strata-zig-cache", bk.CacheMountShared)),
+		bk.AddMount(path.Join(r.CargoHome, "registry"), bk.Scratch(), bk.AsPersistentCacheDir("strata-cargo-registry", bk.CacheMountShared)),
+		bk.AddMount(path.Join(r.CargoHome, "git"), bk.Scratch(), bk.AsPersistentCacheDir("strata-cargo-git", bk.CacheMountShared)),
+		bk.WithCustomName(name),
+		r.Loc.at(specPath),
+	}
+	opt := r.App.Rust
+	for _, s := range opt.Secrets {
+		opts = append(opts, bk.AddSecret(s.Env, bk.SecretID(s.ID), bk.SecretAsEnv(true)))
+	}
+	if opt.SSH {
+		opts = append(opts, bk.AddSSHSocket())
+	}
+	return st.Run(append(opts, extra...)...), nil
+}
+
+// Dependencies is the step that compiles every dependency, for every
+// target, from the skeleton alone: its key is the manifests with local
+// versions masked, the toolchain, zig, the targets, profile and features.
+// The local crates' stub artifacts are removed at its end, so that the
+// build can never take a stub for the real crate (BuildKit's normalized
+// file times would fool cargo's mtime check).
+func (r RustBuild) Dependencies() (bk.State, error) {
+	base, err := r.base()
+	if err != nil {
+		return bk.State{}, err
+	}
+	fa := bk.Mkdir(rustSrc, 0o755, bk.WithParents(true), bk.WithCreatedTime(epoch))
+	for _, name := range slices.Sorted(maps.Keys(r.Recipe.Files)) {
+		p := path.Join(rustSrc, name)
+		fa = fa.Mkdir(path.Dir(p), 0o755, bk.WithParents(true), bk.WithCreatedTime(epoch)).
+			Mkfile(p, 0o644, r.Recipe.Files[name], bk.WithCreatedTime(epoch))
+	}
+	skel := base.File(fa, bk.WithCustomNamef("[%s] cargo skeleton", r.Name), r.Loc.at("apps."+r.Name+".path"))
+	args, err := r.cargoArgs()
+	if err != nil {
+		return bk.State{}, err
+	}
+	script := "cargo build " + shellJoin(args)
+	if len(r.Recipe.Packages) > 0 {
+		clean := []string{"--profile", r.App.Rust.Profile}
+		targets, _ := r.targetTriples()
+		for _, t := range targets {
+			clean = append(clean, "--target", t)
+		}
+		for _, p := range r.Recipe.Packages {
+			clean = append(clean, "-p", p+"@"+cargo.MaskedVersion)
+		}
+		script += "\ncargo clean " + shellJoin(clean)
+	}
+	run, err := r.run(skel, script, "["+r.Name+"] cargo build dependencies", "apps."+r.Name+".rust")
+	if err != nil {
+		return bk.State{}, err
+	}
+	return run.Root(), nil
+}
+
+// Output compiles the app for every target platform and returns a state
+// holding each target's binaries at /<triple>/<bin>.
+func (r RustBuild) Output() (bk.State, error) {
+	deps, err := r.Dependencies()
+	if err != nil {
+		return bk.State{}, err
+	}
+	src := deps
+	for _, dir := range r.sourceDirs() {
+		src = src.File(
+			bk.Copy(r.Context, dir, path.Join(rustSrc, dir), &bk.CopyInfo{
+				CopyDirContentsOnly: true, CreateDestPath: true, ExcludePatterns: append([]string{"target"}, r.Exclude...),
+			}),
+			bk.WithCustomNamef("[%s] copy sources %s", r.Name, dir), r.Loc.at("apps."+r.Name+".path"),
+		)
+	}
+	args, err := r.cargoArgs()
+	if err != nil {
+		return bk.State{}, err
+	}
+	targets, _ := r.targetTriples()
+	script := "cargo build " + shellJoin(args)
+	var extra []bk.RunOption
+	if r.App.Rust.TargetCache {
+		// The cache starts from the dependency step's target directory,
+		// again whenever the dependencies change.
+		stamp := r.depsStamp(args)
+		script = "if [ ! -e " + rustTarget + "/.strata-" + stamp + " ]; then cp -a " + rustDeps + "/. " + rustTarget +
+			"/ && touch " + rustTarget + "/.strata-" + stamp + "; fi\n" + script
+		extra = append(extra,
+			bk.AddMount(rustDeps, deps, bk.SourcePath(rustTarget), bk.Readonly),
+			bk.AddMount(rustTarget, bk.Scratch(), bk.AsPersistentCacheDir("strata-cargo-target-"+r.Name, bk.CacheMountLocked)))
+	}
+	for _, t := range targets {
+		dir := path.Join(rustTarget, t, profileDir(r.App.Rust.Profile))
+		script += "\nmkdir -p " + path.Join(rustOut, t)
+		for _, b := range r.App.Rust.Bins {
+			script += "\ncp " + shellQuote(path.Join(dir, b)) + " " + shellQuote(path.Join(rustOut, t, b))
+		}
+	}
+	run, err := r.run(src, script, "["+r.Name+"] cargo build "+strings.Join(targets, " "), "apps."+r.Name+".rust", extra...)
+	if err != nil {
+		return bk.State{}, err
+	}
+	return run.AddMount(rustOut, bk.Scratch()), nil
+}
+
+// Binary is the app's binaries for one target platform, at /<bin>.
+func (r RustBuild) Binary(target ocispecs.Platform) (bk.State, error) {
+	out, err := r.Output()
+	if err != nil {
+		return bk.State{}, err
+	}
+	t, err := RustTriple(target, r.App.Rust.Libc)
+	if err != nil {
+		return bk.State{}, err
+	}
+	var fa *bk.FileAction
+	for i, b := range r.App.Rust.Bins {
+		if i == 0 {
+			fa = bk.Copy(out, path.Join("/", t, b), "/"+b)
+		} else {
+			fa = fa.Copy(out, path.Join("/", t, b), "/"+b)
+		}
+	}
+	return bk.Scratch().File(fa, bk.WithCustomNamef("[%s] binaries for %s", r.Name, platformString(target))), nil
+}
+
+// sourceDirs are the directories to copy the real sources from: the
+// workspace root and the local packages outside it.
+func (r RustBuild) sourceDirs() []string {
+	dirs := []string{r.Recipe.Root}
+	for _, d := range r.Recipe.Dirs {
+		if !within(d, r.Recipe.Root) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}
+
+func within(dir, root string) bool {
+	return root == "." || dir == root || strings.HasPrefix(dir, root+"/")
+}
+
+// depsStamp names the dependency step's inputs that the frontend knows:
+// the skeleton and cargo's arguments.
+func (r RustBuild) depsStamp(args []string) string {
+	h := sha256.New()
+	for _, name := range slices.Sorted(maps.Keys(r.Recipe.Files)) {
+		h.Write([]byte(name + "\x00"))
+		h.Write(r.Recipe.Files[name])
+		h.Write([]byte{0})
+	}
+	h.Write([]byte(strings.Join(args, "\x00")))
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}

@@ -1,0 +1,231 @@
+package llb
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/strata-build/strata/cargo"
+)
+
+const rustSpec = "version: 1\napps:\n  web:\n    lang: rust\n    path: svc\n"
+
+// rustContext is a crate with a version, a main.rs and its dependencies.
+func rustContext(version, main, deps string) fstest.MapFS {
+	return fstest.MapFS{
+		"svc/Cargo.toml":  {Data: []byte("[package]\nname = \"web\"\nversion = \"" + version + "\"\nedition = \"2021\"\n\n[dependencies]\nserde = \"1\"\n" + deps)},
+		"svc/Cargo.lock":  {Data: []byte("version = 3\n\n[[package]]\nname = \"web\"\nversion = \"" + version + "\"\n")},
+		"svc/src/main.rs": {Data: []byte(main)},
+	}
+}
+
+func rustBuild(t *testing.T, yaml string, ctx fstest.MapFS, targets ...ocispecs.Platform) RustBuild {
+	t.Helper()
+	a := loadApp(t, yaml)
+	r, err := cargo.Plan(ctx, a.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return RustBuild{
+		Name: "web", App: a, Recipe: r,
+		Toolchain: bk.Image("docker.io/library/rust:1.85-bookworm"),
+		CargoHome: "/usr/local/cargo",
+		Zig:       bk.Image("example.com/zig:0.11.0"),
+		Context:   bk.Local("context", bk.SessionID("test")),
+		Build:     amd64, Targets: targets,
+	}
+}
+
+// execs are a graph's exec ops.
+func execs(t *testing.T, st bk.State) []*pb.Op {
+	var out []*pb.Op
+	for _, op := range ops(t, st) {
+		if op.GetExec() != nil {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+// cargoExec is the exec whose script contains s.
+func cargoExec(t *testing.T, st bk.State, s string) *pb.ExecOp {
+	t.Helper()
+	for _, op := range execs(t, st) {
+		if a := op.GetExec().Meta.Args; len(a) == 3 && strings.Contains(a[2], s) {
+			return op.GetExec()
+		}
+	}
+	t.Fatalf("no exec running %q", s)
+	return nil
+}
+
+func TestRustExecsRunOnTheBuildPlatform(t *testing.T) {
+	rb := rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), amd64, arm64)
+	for _, target := range []ocispecs.Platform{arm64, amd64} {
+		st, err := rb.Binary(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex := execs(t, st)
+		if len(ex) != 3 { // rust targets, dependencies, build
+			t.Errorf("%d execs, want 3", len(ex))
+		}
+		for _, op := range ex {
+			if p := op.Platform; p.Architecture != "amd64" {
+				t.Errorf("exec %q runs on %s", op.GetExec().Meta.Args, p.Architecture)
+			}
+		}
+	}
+}
+
+// Both platforms' images take their binaries from one cargo invocation
+// that builds both targets.
+func TestRustTargetsShareOneBuild(t *testing.T) {
+	rb := rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), arm64, amd64)
+	out, err := rb.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := cargoExec(t, out, "\ncp ")
+	script := build.Meta.Args[2]
+	for _, want := range []string{"'--target' 'aarch64-unknown-linux-gnu' '--target' 'x86_64-unknown-linux-gnu'",
+		"cp '/strata/target/aarch64-unknown-linux-gnu/release/web' '/out/aarch64-unknown-linux-gnu/web'"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("build script lacks %s:\n%s", want, script)
+		}
+	}
+	heads := map[string]bool{}
+	for _, target := range []ocispecs.Platform{amd64, arm64} {
+		st, _ := rb.Binary(target)
+		def, _ := st.Marshal(context.Background())
+		for _, op := range def.Def {
+			var o pb.Op
+			_ = o.UnmarshalVT(op)
+			if e := o.GetExec(); e != nil && strings.Contains(e.Meta.Args[2], "cp ") {
+				heads[string(op)] = true
+			}
+		}
+	}
+	if len(heads) != 1 {
+		t.Errorf("the platforms' graphs hold %d different build steps, want 1", len(heads))
+	}
+}
+
+func depsDigest(t *testing.T, rb RustBuild) string {
+	t.Helper()
+	st, err := rb.Dependencies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := st.Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := def.Head()
+	return h.String()
+}
+
+// The dependency step's key changes with the dependencies and the build
+// options, never with a source edit or a version bump.
+func TestRustDependencyStepKey(t *testing.T) {
+	base := depsDigest(t, rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), amd64))
+	same := map[string]RustBuild{
+		"source edit":  rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() { println!(\"edited\") }", ""), amd64),
+		"version bump": rustBuild(t, rustSpec, rustContext("1.1.0", "fn main() {}", ""), amd64),
+		"image config": rustBuild(t, rustSpec+"    image:\n      ports: [8080]\n", rustContext("1.0.0", "fn main() {}", ""), amd64),
+	}
+	for name, rb := range same {
+		if d := depsDigest(t, rb); d != base {
+			t.Errorf("%s changed the dependency step", name)
+		}
+	}
+	differs := map[string]RustBuild{
+		"new dependency": rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", "anyhow = \"1\"\n"), amd64),
+		"target":         rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), amd64, arm64),
+		"profile":        rustBuild(t, rustSpec+"    rust: {profile: dev}\n", rustContext("1.0.0", "fn main() {}", ""), amd64),
+		"features":       rustBuild(t, rustSpec+"    rust: {features: [tls]}\n", rustContext("1.0.0", "fn main() {}", ""), amd64),
+		"glibc":          rustBuild(t, rustSpec+"    rust: {glibc: \"2.28\"}\n", rustContext("1.0.0", "fn main() {}", ""), amd64),
+	}
+	for name, rb := range differs {
+		if d := depsDigest(t, rb); d == base {
+			t.Errorf("%s left the dependency step as it was", name)
+		}
+	}
+}
+
+// The dependency step and the build must agree on env and arguments, or
+// cargo recompiles every dependency.
+func TestRustStepsShareEnvAndArgs(t *testing.T) {
+	rb := rustBuild(t, rustSpec+"    rust: {features: [tls], secrets: [{id: token, env: CARGO_REGISTRIES_MY_TOKEN}]}\n",
+		rustContext("1.0.0", "fn main() {}", ""), arm64)
+	out, err := rb.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps, build := cargoExec(t, out, "cargo clean"), cargoExec(t, out, "\ncp ")
+	if !slices.Equal(deps.Meta.Env, build.Meta.Env) {
+		t.Errorf("env differs:\n%v\n%v", deps.Meta.Env, build.Meta.Env)
+	}
+	line := func(e *pb.ExecOp) string { return strings.SplitN(e.Meta.Args[2], "\n", 2)[0] }
+	if line(deps) != line(build) {
+		t.Errorf("cargo build differs:\n%s\n%s", line(deps), line(build))
+	}
+	env := strings.Join(build.Meta.Env, " ")
+	for _, want := range []string{"CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=/strata/bin/cc-aarch64-unknown-linux-gnu",
+		"CC_x86_64_unknown_linux_gnu=/strata/bin/cc-x86_64-unknown-linux-gnu", "CARGO_PROFILE_RELEASE_STRIP=symbols"} {
+		if !strings.Contains(env, want) {
+			t.Errorf("env lacks %s", want)
+		}
+	}
+	if strings.Contains(env, "TOKEN") {
+		t.Errorf("a secret is in the env: %s", env)
+	}
+	for _, e := range []*pb.ExecOp{deps, build} {
+		var secret bool
+		for _, m := range e.Mounts {
+			secret = secret || m.MountType == pb.MountType_SECRET
+		}
+		if !secret && len(e.Secretenv) == 0 {
+			t.Errorf("step %q has no secret", line(e))
+		}
+	}
+	if !strings.Contains(deps.Meta.Args[2], "cargo clean '--profile' 'release' '--target' 'aarch64-unknown-linux-gnu' '-p' 'web@0.0.1'") {
+		t.Errorf("dependency step does not clean the stubs: %s", deps.Meta.Args[2])
+	}
+}
+
+func TestRustUnsupportedPlatform(t *testing.T) {
+	rb := rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), ocispecs.Platform{OS: "linux", Architecture: "riscv64"})
+	_, err := rb.Output()
+	if err == nil || !strings.Contains(err.Error(), "platform linux/riscv64 is not supported for Rust apps") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestZigDownloadIsPinned(t *testing.T) {
+	st, err := ZigDownload("0.11.0", bk.Image("docker.io/library/rust:1.85-bookworm"), amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, op := range ops(t, st) {
+		if s := op.GetSource(); s != nil && strings.HasPrefix(s.Identifier, "https://") {
+			found = true
+			if s.Identifier != "https://ziglang.org/download/0.11.0/zig-linux-x86_64-0.11.0.tar.xz" ||
+				s.Attrs[pb.AttrHTTPChecksum] != "sha256:2d00e789fec4f71790a6e7bf83ff91d564943c5ee843c5fd966efc474b423047" {
+				t.Errorf("source %s %v", s.Identifier, s.Attrs)
+			}
+		}
+	}
+	if !found {
+		t.Error("no HTTP source")
+	}
+	if _, err := ZigDownload("0.9.0", bk.Scratch(), amd64); err == nil {
+		t.Error("an unpinned version was accepted")
+	}
+}

@@ -1,0 +1,185 @@
+package llb
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	bk "github.com/moby/buildkit/client/llb"
+	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/strata-build/strata/zigcc"
+)
+
+// Where the Rust steps keep their tools and outputs.
+const (
+	rustSrc      = "/src"
+	rustTarget   = "/strata/target"
+	rustDeps     = "/strata/deps" // the dependency step's target dir, seeding a target cache
+	rustOut      = "/out"
+	zigDir       = "/strata/zig"
+	zigWrappers  = "/strata/bin"
+	zigCache     = "/strata/zig-cache"
+	zigTarball   = "/strata/zig.tar.xz"
+	zigExtracted = "/zig"
+)
+
+// RustTriple is the Rust target triple of a platform.
+func RustTriple(p ocispecs.Platform, libc string) (string, error) {
+	var arch string
+	switch {
+	case p.OS != "linux":
+	case p.Architecture == "amd64" && (p.Variant == "" || p.Variant == "v1"):
+		arch = "x86_64"
+	case p.Architecture == "arm64" && (p.Variant == "" || p.Variant == "v8"):
+		arch = "aarch64"
+	}
+	if arch == "" {
+		return "", fmt.Errorf("platform %s is not supported for Rust apps (expected linux/amd64 or linux/arm64: the x86_64 and aarch64 unknown-linux-%s targets)", platformString(p), libc)
+	}
+	return arch + "-unknown-linux-" + libc, nil
+}
+
+// zigRelease is an official zig release tarball and its checksum, from
+// ziglang.org/download/index.json.
+type zigRelease struct {
+	url    string
+	sha256 string
+}
+
+var zigReleases = map[string]zigRelease{
+	"0.11.0/amd64": {"https://ziglang.org/download/0.11.0/zig-linux-x86_64-0.11.0.tar.xz", "2d00e789fec4f71790a6e7bf83ff91d564943c5ee843c5fd966efc474b423047"},
+	"0.11.0/arm64": {"https://ziglang.org/download/0.11.0/zig-linux-aarch64-0.11.0.tar.xz", "956eb095d8ba44ac6ebd27f7c9956e47d92937c103bf754745d0a39cdaa5d4c6"},
+}
+
+// ZigDownload is zig for the build platform: the official release tarball,
+// fetched by BuildKit's HTTP source and verified against its pinned
+// checksum, unpacked by tar in the toolchain image. The result holds the
+// release's files (zig, lib/) at its root.
+func ZigDownload(version string, toolchain bk.State, build ocispecs.Platform) (bk.State, error) {
+	rel, ok := zigReleases[version+"/"+build.Architecture]
+	if !ok {
+		return bk.State{}, fmt.Errorf("zig %s has no pinned release for linux/%s (give a named context \"zig\")", version, build.Architecture)
+	}
+	tarball := bk.HTTP(rel.url, bk.Checksum(digest.NewDigestFromEncoded(digest.SHA256, rel.sha256)),
+		bk.Filename("zig.tar.xz"), bk.WithCustomNamef("[strata] zig %s", version))
+	run := toolchain.Platform(build).Run(
+		bk.Args([]string{"tar", "-xJf", zigTarball, "-C", zigExtracted, "--strip-components=1"}),
+		bk.AddMount(zigTarball, tarball, bk.SourcePath("zig.tar.xz"), bk.Readonly),
+		bk.WithCustomNamef("[strata] unpack zig %s", version),
+	)
+	return run.AddMount(zigExtracted, bk.Scratch()), nil
+}
+
+// rustEnv is the environment shared, to the byte, by the dependency step
+// and the build: any difference would make cargo recompile everything.
+func (r RustBuild) rustEnv() (map[string]string, error) {
+	opt := r.App.Rust
+	env := map[string]string{
+		"CARGO_TARGET_DIR":             rustTarget,
+		"CARGO_TERM_PROGRESS_WHEN":     "never",
+		"ZIG_GLOBAL_CACHE_DIR":         zigCache,
+		"ZIG_LOCAL_CACHE_DIR":          zigCache,
+		"CARGO_NET_GIT_FETCH_WITH_CLI": "true",
+	}
+	if !opt.TargetCache {
+		// The target directory is a layer, rebuilt from the dependency
+		// step's: incremental data would only make it bigger.
+		env["CARGO_INCREMENTAL"] = "0"
+	}
+	if *opt.Strip {
+		env["CARGO_PROFILE_"+strings.ToUpper(strings.ReplaceAll(opt.Profile, "-", "_"))+"_STRIP"] = "symbols"
+	}
+	triples, err := r.triples()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range triples {
+		zt, err := zigcc.For(t, opt.Glibc)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(env, zigcc.Env(zigWrappers, zt))
+	}
+	return env, nil
+}
+
+// triples are the target triples, and the build platform's gnu triple:
+// build scripts and proc-macros are linked by zig too, so that the
+// toolchain image needs no C compiler of its own.
+func (r RustBuild) triples() ([]string, error) {
+	set := map[string]bool{}
+	host, err := RustTriple(r.Build, "gnu")
+	if err != nil {
+		return nil, err
+	}
+	set[host] = true
+	targets, err := r.targetTriples()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range targets {
+		set[t] = true
+	}
+	return slices.Sorted(maps.Keys(set)), nil
+}
+
+// targetTriples are the triples of the target platforms, sorted.
+func (r RustBuild) targetTriples() ([]string, error) {
+	set := map[string]bool{}
+	for _, p := range r.Targets {
+		t, err := RustTriple(p, r.App.Rust.Libc)
+		if err != nil {
+			return nil, err
+		}
+		set[t] = true
+	}
+	return slices.Sorted(maps.Keys(set)), nil
+}
+
+// wrappers are zig's cc, c++ and ar wrappers of every triple, as files.
+func (r RustBuild) wrappers() (bk.State, error) {
+	triples, err := r.triples()
+	if err != nil {
+		return bk.State{}, err
+	}
+	files := map[string][]byte{}
+	for _, t := range triples {
+		zt, err := zigcc.For(t, r.App.Rust.Glibc)
+		if err != nil {
+			return bk.State{}, err
+		}
+		maps.Copy(files, zigcc.Files("/", path.Join(zigDir, "zig"), zt))
+	}
+	fa := bk.Mkdir("/", 0o755, bk.WithCreatedTime(epoch))
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		fa = fa.Mkfile(name, 0o755, files[name], bk.WithCreatedTime(epoch))
+	}
+	return bk.Scratch().File(fa, bk.WithCustomNamef("[%s] zig wrappers", r.Name)), nil
+}
+
+// profileDir is the directory of a cargo profile's outputs.
+func profileDir(profile string) string {
+	switch profile {
+	case "dev", "test":
+		return "debug"
+	case "bench":
+		return "release"
+	}
+	return profile
+}
+
+// shellQuote quotes a word for sh.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
+}
