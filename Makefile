@@ -3,6 +3,9 @@
 SHELL := /bin/bash
 ENV := eval "$$(hack/dev-env env)"
 PLATFORMS ?= linux/amd64,linux/arm64
+# zig for Rust apps: hack/dev-env's copy, since this machine cannot reach
+# ziglang.org; `make demo ZIG=` downloads the pinned release instead.
+export ZIG ?= docker-image://localhost:5000/strata/zig:0.11.0
 
 .PHONY: all build dev-env frontend demo test test-unit test-e2e fuzz schema lint clean
 

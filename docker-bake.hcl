@@ -12,6 +12,11 @@ variable "PLATFORMS" {
 variable "OUT" {
   default = "out"
 }
+// ZIG replaces the download of zig from ziglang.org for Rust apps, such as
+// docker-image://localhost:5000/strata/zig:0.11.0 (hack/dev-env's offline copy).
+variable "ZIG" {
+  default = ""
+}
 
 group "default" {
   targets = ["frontend", "examples"]
@@ -25,7 +30,7 @@ target "frontend" {
 }
 
 group "examples" {
-  targets = ["go-app", "ffmpeg-fc", "ffmpeg-lambda", "probe-fc", "probe-lambda"]
+  targets = ["go-app", "rust-app", "ffmpeg-fc", "ffmpeg-lambda", "probe-fc", "probe-lambda"]
 }
 
 // _example builds a spec with the frontend target of this run instead of
@@ -42,6 +47,15 @@ target "go-app" {
   dockerfile = "strata.yaml"
   tags       = ["${REGISTRY}/strata/examples/go-app:${TAG}"]
   output     = ["type=local,dest=${OUT}/go-app"]
+}
+
+target "rust-app" {
+  inherits   = ["_example"]
+  context    = "examples/rust-app"
+  dockerfile = "strata.yaml"
+  contexts   = ZIG == "" ? { strata-frontend = "target:frontend" } : { strata-frontend = "target:frontend", zig = ZIG }
+  tags       = ["${REGISTRY}/strata/examples/rust-app:${TAG}"]
+  output     = ["type=local,dest=${OUT}/rust-app"]
 }
 
 // The FFmpeg layer for Function Compute and for Lambda, one archive per

@@ -46,8 +46,10 @@ func For(rust, glibc string) (Target, error) {
 }
 
 // wrapper runs zig with the target, dropping what zig does not accept:
-// cc-rs's --target=<rust triple> (zig has its own -target), and -lgcc_s,
-// which Rust's std links and zig provides as libunwind.
+// cc-rs's --target=<rust triple> (zig has its own -target), rustc's
+// -Wl,--no-undefined-version and -z nostart-stop-gc (unknown to zig's
+// linker), and -lgcc_s, which Rust's std links and zig provides as
+// libunwind.
 const wrapper = `#!/bin/sh
 # strata: zig %[1]s for %[2]s
 n=$#
@@ -57,6 +59,7 @@ while [ "$n" -gt 0 ]; do
 	n=$((n - 1))
 	case $a in
 	--target=* | -target=*) continue ;;
+	-Wl,--no-undefined-version | -Wl,-znostart-stop-gc | -Wl,-z,nostart-stop-gc) continue ;;
 	-lgcc_s) a=-lunwind ;;
 	esac
 	set -- "$@" "$a"

@@ -58,7 +58,7 @@ func TestWrappersCompileForTheTarget(t *testing.T) {
 			os.WriteFile(name, dt, 0o755)
 		}
 		out := filepath.Join(dir, "hello-"+rust)
-		cmd := exec.Command(Env(dir, tg)["CC_"+strings.ReplaceAll(rust, "-", "_")], "--target="+rust, "-O2", "-o", out, src, "-lm", "-lgcc_s")
+		cmd := exec.Command(Env(dir, tg)["CC_"+strings.ReplaceAll(rust, "-", "_")], "--target="+rust, "-O2", "-o", out, src, "-lm", "-lgcc_s", "-Wl,--no-undefined-version")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v\n%s", rust, err, b)
 		}

@@ -1,0 +1,364 @@
+package e2e
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+const rustAppSpec = "examples/rust-app/strata.yaml"
+
+// zigContext replaces the download of zig from ziglang.org, which this
+// machine cannot reach, with the same release pushed by hack/dev-env.
+var zigContext = []string{"--build-context", "zig=docker-image://localhost:5000/strata/zig:0.11.0"}
+
+// TestRustAppBuildx: one docker buildx build of the example gives a
+// multi-arch image, with emulation off; the binaries have the right machine
+// and glibc floor, and both print what the C code (built by cc in build.rs
+// with zig) says.
+func TestRustAppBuildx(t *testing.T) {
+	emulationOff(t)
+	dir := filepath.Join(t.TempDir(), "oci")
+	mustRun(t, "docker", append(append([]string{"buildx", "build", "--progress=plain", "-f", rustAppSpec,
+		"--platform", strings.Join(bothPlatforms, ",")}, zigContext...),
+		"-o", "type=oci,tar=false,dest="+dir, "examples/rust-app")...)
+	imgs := readLayout(t, dir, bothPlatforms...)
+	for p, img := range imgs {
+		arch := strings.TrimPrefix(p, "linux/")
+		c := img.Config.Config
+		if c.User != "65532:65532" || strings.Join(c.Entrypoint, " ") != "/usr/local/bin/rust-app" {
+			t.Errorf("%s: user %q entrypoint %q", p, c.User, c.Entrypoint)
+		}
+		f := img.Files["usr/local/bin/rust-app"]
+		if f == nil {
+			t.Fatalf("%s: no /usr/local/bin/rust-app", p)
+		}
+		bin := filepath.Join(t.TempDir(), "rust-app")
+		if err := os.WriteFile(bin, f.Data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		checkELF(t, bin, arch, "2.17")
+		want := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[arch]
+		got := selfTest(t, bin, arch)
+		if got != "probe: mp4 (C code compiled for "+want+")" {
+			t.Errorf("%s: --self-test printed %q", p, got)
+		}
+		t.Logf("%s: %d bytes, %s", p, len(f.Data), got)
+		if arch == runtime.GOARCH {
+			serveRust(t, bin)
+		}
+	}
+}
+
+// checkELF checks a binary's machine and that no symbol it imports needs a
+// glibc newer than the floor.
+func checkELF(t *testing.T, bin, arch, floor string) {
+	t.Helper()
+	ef, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+	if ef.Machine != elfMachine[arch] {
+		t.Errorf("%s: machine %s", arch, ef.Machine)
+	}
+	syms, err := ef.ImportedSymbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	max := "GLIBC_2.0"
+	for _, s := range syms {
+		if strings.HasPrefix(s.Version, "GLIBC_2.") && glibcLess(max, s.Version) {
+			max = s.Version
+		}
+	}
+	if glibcLess("GLIBC_"+floor, max) {
+		t.Errorf("%s: needs %s, above the floor %s", arch, max, floor)
+	}
+	t.Logf("%s: highest glibc symbol %s", arch, max)
+}
+
+func glibcLess(a, b string) bool {
+	minor := func(v string) int {
+		parts := strings.Split(strings.TrimPrefix(v, "GLIBC_"), ".")
+		n, _ := strconv.Atoi(parts[1])
+		return n
+	}
+	return minor(a) < minor(b)
+}
+
+// selfTest runs the binary's --self-test: natively for the machine's own
+// architecture, under qemu-aarch64-static otherwise (a check of the result,
+// not a build step).
+func selfTest(t *testing.T, bin, arch string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "--self-test")
+	if arch != runtime.GOARCH {
+		cmd = exec.Command("qemu-aarch64-static", "-L", debianRoot(t, arch), bin, "--self-test")
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s --self-test: %v\n%s", arch, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// debianRoot is the Debian root filesystem hack/dev-env made for arch.
+func debianRoot(t *testing.T, arch string) string {
+	cache := os.Getenv("STRATA_CACHE")
+	if cache == "" {
+		cache = filepath.Join(os.Getenv("HOME"), ".cache/strata")
+	}
+	return filepath.Join(cache, "rootfs", "bookworm-"+arch)
+}
+
+// serveRust runs the native binary and asks it over HTTP.
+func serveRust(t *testing.T, bin string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "ADDR="+addr)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	var body []byte
+	for i := 0; i < 50; i++ {
+		resp, err := http.Post("http://"+addr+"/probe", "application/octet-stream", strings.NewReader("\x1a\x45\xdf\xa3webm"))
+		if err == nil {
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var got struct {
+		Container string `json:"container"`
+		Bytes     int    `json:"bytes"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil || got.Container != "matroska" || got.Bytes != 8 {
+		t.Fatalf("POST /probe answered %q (%v)", body, err)
+	}
+}
+
+// stepLogs is the output of the one step whose name contains all parts,
+// from BuildKit's rawjson status events.
+func stepLogs(t *testing.T, out string, parts ...string) string {
+	t.Helper()
+	names := map[string]string{}
+	logs := map[string]*bytes.Buffer{}
+	for _, line := range strings.Split(out, "\n") {
+		var st struct {
+			Vertexes []struct {
+				Digest string `json:"digest"`
+				Name   string `json:"name"`
+			} `json:"vertexes"`
+			Logs []struct {
+				Vertex string `json:"vertex"`
+				Data   string `json:"data"`
+			} `json:"logs"`
+		}
+		if json.Unmarshal([]byte(line), &st) != nil {
+			continue
+		}
+		for _, v := range st.Vertexes {
+			names[v.Digest] = v.Name
+		}
+		for _, l := range st.Logs {
+			dt, _ := base64.StdEncoding.DecodeString(l.Data)
+			if logs[l.Vertex] == nil {
+				logs[l.Vertex] = &bytes.Buffer{}
+			}
+			logs[l.Vertex].Write(dt)
+		}
+	}
+	var found []string
+	for d, name := range names {
+		ok := true
+		for _, p := range parts {
+			ok = ok && strings.Contains(name, p)
+		}
+		if ok && logs[d] != nil {
+			found = append(found, logs[d].String())
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d steps with logs match %q", len(found), parts)
+	}
+	return found[0]
+}
+
+var compiling = regexp.MustCompile(`(?m)^\s*Compiling (\S+) v`)
+
+// compiled are the crates cargo's output says it compiled.
+func compiled(logs string) []string {
+	var out []string
+	for _, m := range compiling.FindAllStringSubmatch(logs, -1) {
+		out = append(out, m[1])
+	}
+	sort.Strings(out)
+	return out
+}
+
+// rustBuild builds a Rust app with the strata CLI for linux/arm64 and
+// returns BuildKit's status events.
+func rustBuild(t *testing.T, dir string, extra ...string) string {
+	t.Helper()
+	args := append([]string{"build", "--progress=rawjson", "--platform", "linux/arm64"}, zigContext...)
+	return mustRun(t, strata, append(append(args, extra...), dir)...)
+}
+
+func editFile(t *testing.T, path, old, new string) {
+	t.Helper()
+	dt, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(dt, []byte(old)) {
+		t.Fatalf("%s does not contain %q", path, old)
+	}
+	if err := os.WriteFile(path, bytes.Replace(dt, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkRebuild: the dependency step stayed cached and cargo compiled only
+// the local crates named.
+func checkRebuild(t *testing.T, what, out, app string, local ...string) {
+	t.Helper()
+	vs := vertices(t, out)
+	if step(t, vs, "["+app+"] cargo build dependencies").ran() {
+		t.Errorf("%s re-ran the dependency step", what)
+	}
+	build := step(t, vs, "["+app+"] cargo build aarch64")
+	if !build.ran() {
+		t.Fatalf("%s did not re-run the build", what)
+	}
+	got := compiled(stepLogs(t, out, "["+app+"] cargo build aarch64"))
+	sort.Strings(local)
+	if strings.Join(got, " ") != strings.Join(local, " ") {
+		t.Errorf("%s: cargo compiled %q, want only %q", what, got, local)
+	}
+}
+
+// TestRustAppCaching is the dependency caching of the issue: (a) a source
+// edit and (b) a version bump leave the dependency step cached and compile
+// only the app crate; (c) a new dependency re-runs it.
+func TestRustAppCaching(t *testing.T) {
+	emulationOff(t)
+	dir := copyDir(t, "examples/rust-app")
+	out := rustBuild(t, dir)
+	if deps := compiled(stepLogs(t, out, "[rust-app] cargo build dependencies")); len(deps) < 5 {
+		t.Logf("the first build's dependency step compiled %q (cached from an earlier run?)", deps)
+	}
+
+	editFile(t, filepath.Join(dir, "src/main.rs"), "listening on", "now listening on")
+	checkRebuild(t, "(a) editing src/main.rs", rustBuild(t, dir), "rust-app", "rust-app")
+
+	editFile(t, filepath.Join(dir, "Cargo.toml"), `version = "0.1.0"`, `version = "0.2.0"`)
+	editFile(t, filepath.Join(dir, "Cargo.lock"), "name = \"rust-app\"\nversion = \"0.1.0\"", "name = \"rust-app\"\nversion = \"0.2.0\"")
+	checkRebuild(t, "(b) bumping the version", rustBuild(t, dir), "rust-app", "rust-app")
+
+	editFile(t, filepath.Join(dir, "Cargo.toml"), "tiny_http = ", "itoa = \"1\"\ntiny_http = ")
+	editFile(t, filepath.Join(dir, "Cargo.lock"), "dependencies = [\n \"cc\",\n \"serde\",", "dependencies = [\n \"cc\",\n \"itoa\",\n \"serde\",")
+	out = rustBuild(t, dir)
+	if !step(t, vertices(t, out), "[rust-app] cargo build dependencies").ran() {
+		t.Error("(c) adding a dependency did not re-run the dependency step")
+	}
+}
+
+// TestRustWorkspaceCaching is (d): a workspace of two members, one a path
+// dependency of the other, keeps (a) and (b).
+func TestRustWorkspaceCaching(t *testing.T) {
+	emulationOff(t)
+	dir := copyDir(t, "e2e/testdata/rust-workspace")
+	rustBuild(t, dir)
+
+	editFile(t, filepath.Join(dir, "util/src/lib.rs"), "Hello", "Hello again")
+	checkRebuild(t, "(a) editing the path dependency", rustBuild(t, dir), "server", "server", "util")
+
+	editFile(t, filepath.Join(dir, "server/src/main.rs"), "greeting", "the greeting")
+	checkRebuild(t, "(a) editing the app", rustBuild(t, dir), "server", "server", "util")
+
+	editFile(t, filepath.Join(dir, "util/Cargo.toml"), `version = "0.1.0"`, `version = "0.1.1"`)
+	editFile(t, filepath.Join(dir, "Cargo.lock"), "name = \"util\"\nversion = \"0.1.0\"", "name = \"util\"\nversion = \"0.1.1\"")
+	checkRebuild(t, "(b) bumping a member's version", rustBuild(t, dir), "server", "server", "util")
+}
+
+// TestRustRegistryCache is (e): the dependency step exported to the local
+// registry survives `buildctl prune --all`.
+func TestRustRegistryCache(t *testing.T) {
+	emulationOff(t)
+	ref := fmt.Sprintf("localhost:5000/strata/cache:rust-app-%d", time.Now().UnixNano())
+	build := func(cache ...string) string {
+		args := append([]string{"buildx", "build", "--progress=rawjson", "-f", rustAppSpec, "--platform", "linux/arm64"}, zigContext...)
+		args = append(append(args, cache...), "examples/rust-app")
+		return mustRun(t, "docker", args...)
+	}
+	build("--cache-to", "type=registry,ref="+ref+",mode=max")
+	mustRun(t, "buildctl", "prune", "--all")
+	out := build("--cache-from", "type=registry,ref="+ref)
+	if step(t, vertices(t, out), "[rust-app] cargo build dependencies").ran() {
+		t.Error("after prune --all, --cache-from did not give the dependency step")
+	}
+}
+
+// TestRustErrors: a missing Cargo.lock, a crate that does not compile and
+// a platform Rust apps do not support each fail with a clear message.
+func TestRustErrors(t *testing.T) {
+	const spec = "version: 1\napps:\n  web:\n    lang: rust\n"
+	manifest := "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"
+	lock := "version = 3\n\n[[package]]\nname = \"web\"\nversion = \"0.1.0\"\n"
+	for _, tc := range []struct {
+		name     string
+		files    map[string]string
+		platform string
+		want     []string
+	}{
+		{"no lock", map[string]string{"Cargo.toml": manifest, "src/main.rs": "fn main() {}\n"}, "linux/amd64",
+			[]string{"strata.yaml:3:3: apps.web.path: Cargo.lock is missing: commit it (cargo generate-lockfile)"}},
+		{"does not compile", map[string]string{"Cargo.toml": manifest, "Cargo.lock": lock, "src/main.rs": "fn main() { let x: u32 = \"no\"; }\n"},
+			"linux/amd64", []string{"error[E0308]: mismatched types", "[web] cargo build x86_64-unknown-linux-gnu"}},
+		{"platform", map[string]string{"Cargo.toml": manifest, "Cargo.lock": lock, "src/main.rs": "fn main() {}\n"},
+			"linux/riscv64", []string{"platform linux/riscv64 is not supported for Rust apps"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.files["strata.yaml"] = spec
+			writeFiles(t, dir, tc.files)
+			args := append([]string{"build", "--progress=plain", "--platform", tc.platform}, zigContext...)
+			out, err := run(t, strata, append(args, dir)...)
+			if err == nil {
+				t.Fatalf("the build succeeded:\n%s", tail(out, 20))
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, tail(out, 40))
+				}
+			}
+			if strings.Contains(out, "panic") {
+				t.Errorf("panic:\n%s", out)
+			}
+		})
+	}
+}

@@ -1,0 +1,4 @@
+/// Greets someone.
+pub fn greet(name: &str) -> String {
+    format!("Hello, {name}!")
+}
