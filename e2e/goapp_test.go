@@ -157,6 +157,7 @@ func TestNoQEMUInTheGraph(t *testing.T) {
 		{"-f", ffmpegSpec, "--target", "ffmpeg-fc", "examples/ffmpeg-layer"},
 		{"-f", ffmpegSpec, "--target", "probe", "examples/ffmpeg-layer"},
 		{"-f", ffmpegSpec, "--target", "probe-lambda", "examples/ffmpeg-layer"},
+		append(zigContext, "-f", rustAppSpec, "examples/rust-app"),
 	} {
 		t.Run(tc[len(tc)-2], func(t *testing.T) { checkGraphOnBuildPlatform(t, tc) })
 	}
