@@ -229,3 +229,28 @@ func TestZigDownloadIsPinned(t *testing.T) {
 		t.Error("an unpinned version was accepted")
 	}
 }
+
+// With target_cache, the build's target directory is a cache mount seeded
+// from the dependency step's layer whenever the dependencies change.
+func TestRustTargetCache(t *testing.T) {
+	rb := rustBuild(t, rustSpec+"    rust: {target_cache: true}\n", rustContext("1.0.0", "fn main() {}", ""), amd64)
+	out, err := rb.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := cargoExec(t, out, "\ncp ")
+	var cache, seed bool
+	for _, m := range build.Mounts {
+		cache = cache || (m.Dest == rustTarget && m.MountType == pb.MountType_CACHE && m.CacheOpt.Sharing == pb.CacheSharingOpt_LOCKED)
+		seed = seed || (m.Dest == rustDeps && m.Readonly && m.Selector == rustTarget)
+	}
+	if !cache || !seed {
+		t.Errorf("mounts: target cache %v, seed %v", cache, seed)
+	}
+	if !strings.HasPrefix(build.Meta.Args[2], "if [ ! -e /strata/target/.strata-") {
+		t.Errorf("the build does not seed the cache: %s", build.Meta.Args[2])
+	}
+	if env := strings.Join(build.Meta.Env, " "); strings.Contains(env, "CARGO_INCREMENTAL=0") {
+		t.Error("incremental compilation is off with a target cache")
+	}
+}
