@@ -31,7 +31,7 @@ schema:
 
 lint:
 	go vet ./...
-	@test -z "$$(gofmt -l cmd frontend llb spec e2e)" || { gofmt -l cmd frontend llb spec e2e; exit 1; }
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
 
 test-unit: lint
 	hack/dev-env zig

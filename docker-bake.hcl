@@ -30,7 +30,7 @@ target "frontend" {
 }
 
 group "examples" {
-  targets = ["go-app", "rust-app", "ffmpeg-fc", "ffmpeg-lambda", "probe-fc", "probe-lambda"]
+  targets = ["go-app", "rust-app", "rust-app-fc", "ffmpeg-fc", "ffmpeg-lambda", "probe-fc", "probe-lambda"]
 }
 
 // _example builds a spec with the frontend target of this run instead of
@@ -56,6 +56,14 @@ target "rust-app" {
   contexts   = ZIG == "" ? { strata-frontend = "target:frontend" } : { strata-frontend = "target:frontend", zig = ZIG }
   tags       = ["${REGISTRY}/strata/examples/rust-app:${TAG}"]
   output     = ["type=local,dest=${OUT}/rust-app"]
+}
+
+// The same program as a Function Compute code package (main).
+target "rust-app-fc" {
+  inherits = ["rust-app"]
+  target   = "rust-app-fc"
+  tags     = []
+  output   = ["type=local,dest=${OUT}/rust-app-fc"]
 }
 
 // The FFmpeg layer for Function Compute and for Lambda, one archive per

@@ -305,6 +305,34 @@ func TestRustWorkspaceCaching(t *testing.T) {
 	checkRebuild(t, "(b) bumping a member's version", rustBuild(t, dir), "server", "server", "util")
 }
 
+// TestRustTargetCache: with target_cache, cargo's target directory lives
+// in a cache mount, so an edit of one member recompiles only that member,
+// not every local crate.
+func TestRustTargetCache(t *testing.T) {
+	emulationOff(t)
+	dir := copyDir(t, "e2e/testdata/rust-workspace")
+	editFile(t, filepath.Join(dir, "strata.yaml"), "package: server", "package: server\n      target_cache: true")
+	rustBuild(t, dir)
+	editFile(t, filepath.Join(dir, "server/src/main.rs"), "greeting", "the greeting")
+	checkRebuild(t, "editing the app with a target cache", rustBuild(t, dir), "server", "server")
+}
+
+// TestRustFunctionPackage: a Rust app's Function Compute code package holds
+// the arm64 program as main.
+func TestRustFunctionPackage(t *testing.T) {
+	emulationOff(t)
+	out := t.TempDir()
+	mustRun(t, "docker", append(append([]string{"buildx", "build", "--progress=plain", "-f", rustAppSpec, "--target", "rust-app-fc",
+		"--platform", "linux/arm64"}, zigContext...), "-o", "type=local,dest="+out, "examples/rust-app")...)
+	dst := t.TempDir()
+	unzip(t, filepath.Join(out, "rust-app-fc.zip"), dst)
+	entries, _ := os.ReadDir(dst)
+	if len(entries) != 1 || entries[0].Name() != "main" {
+		t.Fatalf("the package holds %v, want only main", entries)
+	}
+	checkELF(t, filepath.Join(dst, "main"), "arm64", "2.17")
+}
+
 // TestRustRegistryCache is (e): the dependency step exported to the local
 // registry survives `buildctl prune --all`. A source edit after the prune
 // makes the build run on the imported layer, so the test sees that the

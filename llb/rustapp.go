@@ -62,13 +62,9 @@ func (r RustBuild) cargoArgs() ([]string, error) {
 	return args, nil
 }
 
-// base is the toolchain with the environment and the target std.
+// base is the toolchain with the environment of every cargo step.
 func (r RustBuild) base() (bk.State, error) {
 	env, err := r.rustEnv()
-	if err != nil {
-		return bk.State{}, err
-	}
-	targets, err := r.targetTriples()
 	if err != nil {
 		return bk.State{}, err
 	}
@@ -76,14 +72,14 @@ func (r RustBuild) base() (bk.State, error) {
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		st = st.AddEnv(k, env[k])
 	}
-	// The official images carry rustup, which adds a target's std; an image
-	// without it must hold the std already (cargo then says which is missing).
-	add := "if command -v rustup >/dev/null 2>&1; then rustup target add " + shellJoin(targets) + "; fi"
-	return st.Run(
-		bk.Args([]string{"sh", "-c", add}),
-		bk.WithCustomNamef("[%s] rust targets %s", r.Name, strings.Join(targets, " ")),
-		r.Loc.at("apps."+r.Name+".rust.version"),
-	).Root(), nil
+	return st, nil
+}
+
+// rustupTargets adds the targets' std where the image carries rustup (the
+// official images do); an image without it must hold the std already, and
+// cargo says which one is missing.
+func rustupTargets(targets []string) string {
+	return "if command -v rustup >/dev/null 2>&1; then rustup target add " + shellJoin(targets) + "; fi"
 }
 
 // run is a cargo step: the shared mounts, secrets and SSH, then the script.
@@ -135,10 +131,10 @@ func (r RustBuild) Dependencies() (bk.State, error) {
 	if err != nil {
 		return bk.State{}, err
 	}
-	script := "cargo build " + shellJoin(args)
+	targets, _ := r.targetTriples()
+	script := rustupTargets(targets) + "\ncargo build " + shellJoin(args)
 	if len(r.Recipe.Packages) > 0 {
 		clean := []string{"--profile", r.App.Rust.Profile}
-		targets, _ := r.targetTriples()
 		for _, t := range targets {
 			clean = append(clean, "--target", t)
 		}

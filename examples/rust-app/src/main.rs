@@ -55,7 +55,11 @@ fn main() {
         println!("probe: {} (C code compiled for {})", probe::container(MP4_HEAD), probe::c_arch());
         return;
     }
-    let addr = std::env::var("ADDR").unwrap_or_else(|_| "0.0.0.0:8080".into());
+    // ADDR, or Function Compute's custom runtime port, or 8080.
+    let addr = std::env::var("ADDR").unwrap_or_else(|_| {
+        let port = std::env::var("FC_SERVER_PORT").unwrap_or_else(|_| "8080".into());
+        format!("0.0.0.0:{port}")
+    });
     let server = Server::http(&addr).expect("listen");
     eprintln!("rust-app listening on {addr}");
     for mut req in server.incoming_requests() {
