@@ -352,6 +352,36 @@ func TestRustRegistryCache(t *testing.T) {
 	checkRebuild(t, "after prune --all, --cache-from", build("--cache-from", "type=registry,ref="+ref), "rust-app", "rust-app")
 }
 
+// TestRustSecret: a BuildKit secret reaches cargo (build.rs checks it) as
+// an environment variable, and no layer of the image holds it.
+func TestRustSecret(t *testing.T) {
+	emulationOff(t)
+	const token = "s3cret-e2e-token"
+	t.Setenv("STRATA_E2E_TOKEN", token)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"strata.yaml": "version: 1\napps:\n  web:\n    lang: rust\n    rust:\n      secrets: [{id: token, env: REGISTRY_TOKEN}]\n",
+		"Cargo.toml":  "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"Cargo.lock":  "version = 3\n\n[[package]]\nname = \"web\"\nversion = \"0.1.0\"\n",
+		"build.rs":    "fn main() {\n    let t = std::env::var(\"REGISTRY_TOKEN\").expect(\"the secret reaches cargo\");\n    assert_eq!(t.len(), 16);\n}\n",
+		"src/main.rs": "fn main() {}\n",
+	})
+	oci := filepath.Join(t.TempDir(), "oci")
+	args := append([]string{"build", "--progress=plain", "--platform", "linux/arm64", "--secret", "id=token,env=STRATA_E2E_TOKEN"}, zigContext...)
+	mustRun(t, strata, append(args, "-o", "type=oci,tar=false,dest="+oci, dir)...)
+	for _, img := range readLayout(t, oci, "linux/arm64") {
+		for name, f := range img.Files {
+			if bytes.Contains(f.Data, []byte(token)) {
+				t.Errorf("%s holds the secret", name)
+			}
+		}
+	}
+	args = append([]string{"build", "--progress=plain", "--platform", "linux/arm64", "--no-cache"}, zigContext...)
+	if out, err := run(t, strata, append(args, dir)...); err == nil || !strings.Contains(out, "token") {
+		t.Errorf("without the secret the build did not fail on it: %v\n%s", err, tail(out, 20))
+	}
+}
+
 // TestRustErrors: a missing Cargo.lock, a crate that does not compile and
 // a platform Rust apps do not support each fail with a clear message.
 func TestRustErrors(t *testing.T) {

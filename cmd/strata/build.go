@@ -29,6 +29,7 @@ type buildFlags struct {
 	buildArgs, contexts    list
 	outputs                list
 	cacheFrom, cacheTo     list
+	secrets, ssh           list
 	noCache                bool
 	contextDir             string
 }
@@ -42,6 +43,8 @@ func (f *buildFlags) register(fs *flag.FlagSet, withOutputs bool) {
 	fs.Var(&f.platforms, "platform", "target platforms, such as linux/amd64,linux/arm64 (default: the build platform)")
 	fs.Var(&f.buildArgs, "build-arg", "a build argument NAME=VALUE (repeatable)")
 	fs.Var(&f.contexts, "build-context", "a named context NAME=REF: docker-image://REF, a URL or a local path (repeatable)")
+	fs.Var(&f.secrets, "secret", "a secret for the build: id=ID[,src=FILE|,env=VAR] (repeatable)")
+	fs.Var(&f.ssh, "ssh", "an SSH agent or keys to forward: default, or ID=PATH[,PATH] (repeatable)")
 	fs.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, quiet or rawjson")
 	if withOutputs {
 		for _, n := range []string{"o", "output"} {
@@ -129,6 +132,20 @@ func (f *buildFlags) solveOpt(files *outputFiles) (client.SolveOpt, error) {
 	opt.Session = []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
 		AuthConfigProvider: authprovider.LoadAuthConfig(config.LoadDefaultConfigFile(os.Stderr)),
 	})}
+	if len(f.secrets.values) > 0 {
+		sp, err := secretsAttachable(f.secrets.values)
+		if err != nil {
+			return opt, err
+		}
+		opt.Session = append(opt.Session, sp)
+	}
+	if len(f.ssh.values) > 0 {
+		sp, err := sshAttachable(f.ssh.values)
+		if err != nil {
+			return opt, err
+		}
+		opt.Session = append(opt.Session, sp)
+	}
 	return opt, nil
 }
 
