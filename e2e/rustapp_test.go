@@ -352,20 +352,34 @@ func TestRustRegistryCache(t *testing.T) {
 	checkRebuild(t, "after prune --all, --cache-from", build("--cache-from", "type=registry,ref="+ref), "rust-app", "rust-app")
 }
 
+// The one-crate app "web" of the tests below.
+const (
+	webManifest = "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"
+	webLock     = "version = 3\n\n[[package]]\nname = \"web\"\nversion = \"0.1.0\"\n"
+)
+
+// webCrate writes the app "web" with the rust options given (one line of
+// YAML flow) and a build script, and returns its directory.
+func webCrate(t *testing.T, rust, buildRS string) string {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"strata.yaml": "version: 1\napps:\n  web:\n    lang: rust\n    rust: {" + rust + "}\n",
+		"Cargo.toml":  webManifest,
+		"Cargo.lock":  webLock,
+		"build.rs":    buildRS,
+		"src/main.rs": "fn main() {}\n",
+	})
+	return dir
+}
+
 // TestRustSecret: a BuildKit secret reaches cargo (build.rs checks it) as
 // an environment variable, and no layer of the image holds it.
 func TestRustSecret(t *testing.T) {
 	emulationOff(t)
 	const token = "s3cret-e2e-token"
 	t.Setenv("STRATA_E2E_TOKEN", token)
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
-		"strata.yaml": "version: 1\napps:\n  web:\n    lang: rust\n    rust:\n      secrets: [{id: token, env: REGISTRY_TOKEN}]\n",
-		"Cargo.toml":  "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-		"Cargo.lock":  "version = 3\n\n[[package]]\nname = \"web\"\nversion = \"0.1.0\"\n",
-		"build.rs":    "fn main() {\n    let t = std::env::var(\"REGISTRY_TOKEN\").expect(\"the secret reaches cargo\");\n    assert_eq!(t.len(), 16);\n}\n",
-		"src/main.rs": "fn main() {}\n",
-	})
+	dir := webCrate(t, "secrets: [{id: token, env: REGISTRY_TOKEN}]",
+		"fn main() {\n    let t = std::env::var(\"REGISTRY_TOKEN\").expect(\"the secret reaches cargo\");\n    assert_eq!(t.len(), 16);\n}\n")
 	oci := filepath.Join(t.TempDir(), "oci")
 	args := append([]string{"build", "--progress=plain", "--platform", "linux/arm64", "--secret", "id=token,env=STRATA_E2E_TOKEN"}, zigContext...)
 	mustRun(t, strata, append(args, "-o", "type=oci,tar=false,dest="+oci, dir)...)
@@ -382,12 +396,88 @@ func TestRustSecret(t *testing.T) {
 	}
 }
 
+// TestRustSSH: with `ssh: true` and --ssh default, cargo's build script
+// reaches the client's SSH agent and lists the key loaded into it (what
+// cargo's git fetch over SSH does); without --ssh the build fails.
+func TestRustSSH(t *testing.T) {
+	emulationOff(t)
+	sock := sshAgent(t, "strata-e2e-key")
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	dir := webCrate(t, "ssh: true", agentProbe)
+	args := append([]string{"build", "--progress=plain", "--platform", "linux/arm64", "--ssh", "default"}, zigContext...)
+	out := mustRun(t, strata, append(args, "-o", "type=cacheonly", dir)...)
+	if !strings.Contains(out, "agent holds 1 key(s): strata-e2e-key") {
+		t.Errorf("the build script did not reach the agent:\n%s", tail(out, 30))
+	}
+	args = append([]string{"build", "--progress=plain", "--platform", "linux/arm64", "--no-cache"}, zigContext...)
+	if out, err := run(t, strata, append(args, dir)...); err == nil || !strings.Contains(out, `no SSH key "default" forwarded`) {
+		t.Errorf("without --ssh the build did not fail on it: %v\n%s", err, tail(out, 20))
+	}
+}
+
+// agentProbe is a build script that asks the SSH agent at SSH_AUTH_SOCK for
+// its identities (SSH_AGENTC_REQUEST_IDENTITIES) and prints their comments.
+const agentProbe = `use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+
+fn u32_at(b: &[u8], i: usize) -> usize {
+    u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as usize
+}
+
+fn main() {
+    let sock = std::env::var("SSH_AUTH_SOCK").expect("SSH_AUTH_SOCK is set");
+    let mut s = UnixStream::connect(&sock).expect("the agent socket answers");
+    s.write_all(&[0, 0, 0, 1, 11]).unwrap();
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).unwrap();
+    let mut msg = vec![0u8; u32::from_be_bytes(len) as usize];
+    s.read_exact(&mut msg).unwrap();
+    assert_eq!(msg[0], 12, "an identities answer");
+    let n = u32_at(&msg, 1);
+    let (mut i, mut comments) = (5, Vec::new());
+    for _ in 0..n {
+        i += 4 + u32_at(&msg, i);
+        let c = u32_at(&msg, i);
+        comments.push(String::from_utf8_lossy(&msg[i + 4..i + 4 + c]).into_owned());
+        i += 4 + c;
+    }
+    assert!(n > 0, "the agent holds a key");
+    println!("cargo:warning=agent holds {} key(s): {}", n, comments.join(", "));
+}
+`
+
+// sshAgent starts an ssh-agent holding a fresh key with the comment given
+// and returns its socket.
+func sshAgent(t *testing.T, comment string) string {
+	t.Helper()
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "agent.sock")
+	agent := exec.Command("ssh-agent", "-D", "-a", sock)
+	if err := agent.Start(); err != nil {
+		t.Fatalf("ssh-agent: %v", err)
+	}
+	t.Cleanup(func() { agent.Process.Kill(); agent.Wait() })
+	for i := 0; i < 50; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	key := filepath.Join(dir, "id")
+	mustRun(t, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", key)
+	add := exec.Command("ssh-add", key)
+	add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("ssh-add: %v\n%s", err, out)
+	}
+	return sock
+}
+
 // TestRustErrors: a missing Cargo.lock, a crate that does not compile and
 // a platform Rust apps do not support each fail with a clear message.
 func TestRustErrors(t *testing.T) {
 	const spec = "version: 1\napps:\n  web:\n    lang: rust\n"
-	manifest := "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"
-	lock := "version = 3\n\n[[package]]\nname = \"web\"\nversion = \"0.1.0\"\n"
+	manifest, lock := webManifest, webLock
 	for _, tc := range []struct {
 		name     string
 		files    map[string]string

@@ -104,7 +104,7 @@ func (r RustBuild) run(st bk.State, script, name, specPath string, extra ...bk.R
 		opts = append(opts, bk.AddSecret(s.Env, bk.SecretID(s.ID), bk.SecretAsEnv(true)))
 	}
 	if opt.SSH {
-		opts = append(opts, bk.AddSSHSocket())
+		opts = append(opts, bk.AddSSHSocket(bk.SSHID("default"))) // --ssh default
 	}
 	return st.Run(append(opts, extra...)...), nil
 }

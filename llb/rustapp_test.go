@@ -161,7 +161,7 @@ func TestRustDependencyStepKey(t *testing.T) {
 // The dependency step and the build must agree on env and arguments, or
 // cargo recompiles every dependency.
 func TestRustStepsShareEnvAndArgs(t *testing.T) {
-	rb := rustBuild(t, rustSpec+"    rust: {features: [tls], secrets: [{id: token, env: CARGO_REGISTRIES_MY_TOKEN}]}\n",
+	rb := rustBuild(t, rustSpec+"    rust: {features: [tls], ssh: true, secrets: [{id: token, env: CARGO_REGISTRIES_MY_TOKEN}]}\n",
 		rustContext("1.0.0", "fn main() {}", ""), arm64)
 	out, err := rb.Output()
 	if err != nil {
@@ -193,12 +193,16 @@ func TestRustStepsShareEnvAndArgs(t *testing.T) {
 		t.Errorf("a secret is in the env: %s", env)
 	}
 	for _, e := range []*pb.ExecOp{deps, build} {
-		var secret bool
+		var secret, ssh bool
 		for _, m := range e.Mounts {
 			secret = secret || m.MountType == pb.MountType_SECRET
+			ssh = ssh || m.MountType == pb.MountType_SSH
 		}
 		if !secret && len(e.Secretenv) == 0 {
 			t.Errorf("step %q has no secret", line(e))
+		}
+		if !ssh {
+			t.Errorf("step %q has no SSH agent", line(e))
 		}
 	}
 	if !strings.Contains(deps.Meta.Args[2], "cargo clean '--profile' 'release' '--target' 'aarch64-unknown-linux-gnu' '-p' 'web@0.0.1'") {

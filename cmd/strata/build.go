@@ -48,7 +48,7 @@ func (f *buildFlags) register(fs *flag.FlagSet, withOutputs bool) {
 	fs.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, quiet or rawjson")
 	if withOutputs {
 		for _, n := range []string{"o", "output"} {
-			fs.Var(&f.outputs, n, "an output: type=local,dest=DIR | type=tar,dest=FILE | type=oci,dest=FILE | type=image,name=REF[,push=true]")
+			fs.Var(&f.outputs, n, "an output: type=local,dest=DIR | type=tar,dest=FILE | type=oci,dest=FILE | type=image,name=REF[,push=true] | type=cacheonly")
 		}
 		fs.Var(&f.cacheFrom, "cache-from", "a cache source, such as type=registry,ref=REF (repeatable)")
 		fs.Var(&f.cacheTo, "cache-to", "a cache destination, such as type=registry,ref=REF,mode=max (repeatable)")

@@ -45,8 +45,10 @@ func parseOutputs(values []string, files *outputFiles) ([]client.ExportEntry, er
 			}
 			e.Output = files.output(dest)
 		case client.ExporterImage:
+		case "cacheonly": // build, fill the cache, export nothing (as buildx)
+			continue
 		default:
-			return nil, usagef("-o %q: unknown type %q (expected local, tar, oci, docker or image)", v, typ)
+			return nil, usagef("-o %q: unknown type %q (expected local, tar, oci, docker, image or cacheonly)", v, typ)
 		}
 		out = append(out, e)
 	}
