@@ -361,6 +361,7 @@ const (
 // webCrate writes the app "web" with the rust options given (one line of
 // YAML flow) and a build script, and returns its directory.
 func webCrate(t *testing.T, rust, buildRS string) string {
+	t.Helper()
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
 		"strata.yaml": "version: 1\napps:\n  web:\n    lang: rust\n    rust: {" + rust + "}\n",
