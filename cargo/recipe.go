@@ -24,7 +24,7 @@ const MaskedVersion = "0.0.1"
 // Recipe is the skeleton of a workspace.
 type Recipe struct {
 	Root     string            // the workspace root in the context
-	Packages []string          // names of the local packages, sorted
+	Packages []string          // package ID specs (name@version) of the local packages in Cargo.lock, sorted
 	Dirs     []string          // directories of the local packages, sorted
 	Files    map[string][]byte // skeleton files by context path
 }
@@ -35,7 +35,7 @@ type Recipe struct {
 // rust-toolchain(.toml) and .cargo/config(.toml) as they are.
 func Plan(fsys fs.FS, root string) (*Recipe, error) {
 	root = path.Clean(root)
-	p := &planner{fsys: fsys, root: root, pkgs: map[string]*pkg{}, files: map[string][]byte{}}
+	p := &planner{fsys: fsys, root: root, pkgs: map[string]*pkg{}, patches: map[string]bool{}, files: map[string][]byte{}}
 	if err := p.workspace(); err != nil {
 		return nil, err
 	}
@@ -47,11 +47,8 @@ func Plan(fsys fs.FS, root string) (*Recipe, error) {
 			p.files[path.Join(root, f)] = dt
 		}
 	}
-	r := &Recipe{Root: root, Files: p.files}
-	for _, k := range p.order {
-		r.Packages = append(r.Packages, p.pkgs[k].name)
-		r.Dirs = append(r.Dirs, k)
-	}
+	r := &Recipe{Root: root, Files: p.files, Packages: p.resolved}
+	r.Dirs = append(r.Dirs, p.order...)
 	sort.Strings(r.Packages)
 	sort.Strings(r.Dirs)
 	return r, nil
@@ -61,14 +58,20 @@ type pkg struct {
 	dir  string
 	name string
 	doc  map[string]any
+	// patch: the package replaces a registry crate through [patch] or
+	// [replace], so its version must still match the dependents'
+	// requirements and is not masked.
+	patch bool
 }
 
 type planner struct {
-	fsys  fs.FS
-	root  string
-	pkgs  map[string]*pkg // by directory
-	order []string
-	files map[string][]byte
+	fsys     fs.FS
+	root     string
+	pkgs     map[string]*pkg // by directory
+	order    []string
+	patches  map[string]bool // directories of [patch] and [replace] packages
+	resolved []string        // package ID specs of the local packages in Cargo.lock
+	files    map[string][]byte
 }
 
 func (p *planner) read(file string) (map[string]any, error) {
@@ -125,6 +128,23 @@ func (p *planner) workspace() error {
 	if len(queue) == 0 {
 		return fmt.Errorf("%s: neither a [package] nor workspace members", rootManifest)
 	}
+	// The root's [patch] and [replace] packages, and for a virtual root
+	// the path dependencies of [workspace.dependencies], are local too.
+	patches, err := p.depDirs(p.root, patchTables(doc))
+	if err != nil {
+		return err
+	}
+	for _, dir := range patches {
+		p.patches[dir] = true
+	}
+	queue = append(queue, patches...)
+	if _, ok := doc["package"]; !ok {
+		deps, err := p.pathDeps(p.root, doc)
+		if err != nil {
+			return err
+		}
+		queue = append(queue, deps...)
+	}
 	for len(queue) > 0 {
 		dir := queue[0]
 		queue = queue[1:]
@@ -137,7 +157,7 @@ func (p *planner) workspace() error {
 				return err
 			}
 		}
-		pk := &pkg{dir: dir, doc: d}
+		pk := &pkg{dir: dir, doc: d, patch: p.patches[dir]}
 		if pt, ok := d["package"].(map[string]any); ok {
 			pk.name, _ = pt["name"].(string)
 		}
@@ -186,11 +206,32 @@ func depTables(doc map[string]any) []map[string]any {
 	return out
 }
 
-// pathDeps lists the directories of a manifest's path dependencies, which
-// must stay inside the build context.
+// patchTables are the [patch.SOURCE] and [replace] tables of a manifest.
+func patchTables(doc map[string]any) []map[string]any {
+	var out []map[string]any
+	if patch, ok := doc["patch"].(map[string]any); ok {
+		for _, src := range slices.Sorted(maps.Keys(patch)) {
+			if t, ok := patch[src].(map[string]any); ok {
+				out = append(out, t)
+			}
+		}
+	}
+	if t, ok := doc["replace"].(map[string]any); ok {
+		out = append(out, t)
+	}
+	return out
+}
+
+// pathDeps lists the directories of a manifest's path dependencies.
 func (p *planner) pathDeps(dir string, doc map[string]any) ([]string, error) {
+	return p.depDirs(dir, depTables(doc))
+}
+
+// depDirs lists the directories of the path entries of dependency tables,
+// which must stay inside the build context.
+func (p *planner) depDirs(dir string, tables []map[string]any) ([]string, error) {
 	var out []string
-	for _, t := range depTables(doc) {
+	for _, t := range tables {
 		for _, name := range slices.Sorted(maps.Keys(t)) {
 			d, ok := t[name].(map[string]any)
 			if !ok {
@@ -200,12 +241,8 @@ func (p *planner) pathDeps(dir string, doc map[string]any) ([]string, error) {
 			if !ok {
 				continue
 			}
-			base := dir
-			if _, isWS := doc["workspace"].(map[string]any); isWS && dir == p.root {
-				base = p.root
-			}
-			target := path.Join(base, rel)
-			if !fs.ValidPath(target) || strings.HasPrefix(target, "../") || target == ".." {
+			target := path.Join(dir, rel)
+			if path.IsAbs(rel) || !fs.ValidPath(target) || strings.HasPrefix(target, "../") || target == ".." {
 				return nil, fmt.Errorf("%s: path dependency %s = %q is outside the build context", path.Join(dir, "Cargo.toml"), name, rel)
 			}
 			if p.exists(path.Join(target, "Cargo.toml")) {

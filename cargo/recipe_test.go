@@ -114,7 +114,7 @@ func TestSkeletonContent(t *testing.T) {
 	if !strings.Contains(l, "1.0.108") || strings.Contains(l, "'1.0.0'") {
 		t.Errorf("lock:\n%s", l)
 	}
-	if strings.Join(r.Packages, ",") != "app" {
+	if strings.Join(r.Packages, ",") != "app@0.0.1" {
 		t.Errorf("packages = %v", r.Packages)
 	}
 }
@@ -158,7 +158,7 @@ version = "0.3.0"
 
 func TestWorkspaceSkeleton(t *testing.T) {
 	r := plan(t, workspace("1.2.0"), "ws")
-	if got := strings.Join(r.Packages, ","); got != "api,core,shared" {
+	if got := strings.Join(r.Packages, ","); got != "api@0.0.1,core@0.0.1,shared@0.0.1" {
 		t.Fatalf("packages = %s", got)
 	}
 	for _, f := range []string{"ws/Cargo.toml", "ws/crates/api/Cargo.toml", "ws/crates/api/src/main.rs", "ws/crates/core/src/lib.rs", "shared/Cargo.toml", "shared/src/lib.rs"} {

@@ -22,8 +22,11 @@ func (p *planner) skeleton(pk *pkg) error {
 	doc := pk.doc
 	delete(doc, "lints") // [lints] (and lints.workspace) would apply to the stubs
 	if pt, ok := doc["package"].(map[string]any); ok {
-		if _, ok := pt["version"].(string); ok {
-			pt["version"] = MaskedVersion
+		switch pt["version"].(type) {
+		case string, nil: // no version means 0.0.0, which the lock says
+			if !pk.patch {
+				pt["version"] = MaskedVersion
+			}
 		}
 		// Targets are stubbed where they are declared or discovered; no
 		// others are discovered from the (missing) sources.
@@ -101,6 +104,10 @@ func (p *planner) stubTargets(pk *pkg, pt map[string]any) error {
 	case string:
 		stub(b, stubMain)
 	case bool:
+		if b {
+			pt["build"] = "build.rs"
+			stub("build.rs", stubMain)
+		}
 	default:
 		if p.exists(path.Join(pk.dir, "build.rs")) {
 			pt["build"] = "build.rs"
@@ -185,10 +192,11 @@ func (p *planner) lock() error {
 	if err := toml.Unmarshal(dt, &doc); err != nil {
 		return fmt.Errorf("%s: %v", file, err)
 	}
-	local := map[string]bool{}
+	local, patched := map[string]bool{}, map[string]bool{}
 	for _, pk := range p.pkgs {
 		if pk.name != "" {
 			local[pk.name] = true
+			patched[pk.name] = patched[pk.name] || pk.patch
 		}
 	}
 	// A dependency names a package by "name" or, when the name is not
@@ -197,11 +205,17 @@ func (p *planner) lock() error {
 	localVersion := map[string]bool{}
 	for _, pk := range tables(doc["package"]) {
 		name, _ := pk["name"].(string)
-		if _, fromRegistry := pk["source"]; !fromRegistry && local[name] {
-			v, _ := pk["version"].(string)
-			localVersion[name+" "+v] = true
-			pk["version"] = MaskedVersion
+		if _, fromRegistry := pk["source"]; fromRegistry || !local[name] {
+			continue
 		}
+		v, _ := pk["version"].(string)
+		if patched[name] {
+			p.resolved = append(p.resolved, name+"@"+v)
+			continue
+		}
+		localVersion[name+" "+v] = true
+		pk["version"] = MaskedVersion
+		p.resolved = append(p.resolved, name+"@"+MaskedVersion)
 	}
 	for _, pk := range tables(doc["package"]) {
 		deps, _ := pk["dependencies"].([]any)

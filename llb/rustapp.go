@@ -1,8 +1,6 @@
 package llb
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"maps"
 	"path"
 	"slices"
@@ -139,9 +137,12 @@ func (r RustBuild) Dependencies() (bk.State, error) {
 			clean = append(clean, "--target", t)
 		}
 		for _, p := range r.Recipe.Packages {
-			clean = append(clean, "-p", p+"@"+cargo.MaskedVersion)
+			clean = append(clean, "-p", p)
 		}
 		script += "\ncargo clean " + shellJoin(clean)
+	}
+	if r.App.Rust.TargetCache {
+		script += "\ncat /proc/sys/kernel/random/uuid >" + depsID
 	}
 	run, err := r.run(skel, script, "["+r.Name+"] cargo build dependencies", "apps."+r.Name+".rust")
 	if err != nil {
@@ -175,10 +176,11 @@ func (r RustBuild) Output() (bk.State, error) {
 	var extra []bk.RunOption
 	if r.App.Rust.TargetCache {
 		// The cache starts from the dependency step's target directory,
-		// again whenever the dependencies change.
-		stamp := r.depsStamp(args)
-		script = "if [ ! -e " + rustTarget + "/.strata-" + stamp + " ]; then cp -a " + rustDeps + "/. " + rustTarget +
-			"/ && touch " + rustTarget + "/.strata-" + stamp + "; fi\n" + script
+		// again whenever that step ran again: on any change of its inputs,
+		// the toolchain image and zig included, it writes a new ID.
+		seeded := path.Join(rustTarget, path.Base(depsID))
+		script = "if [ \"$(cat " + seeded + " 2>/dev/null)\" != \"$(cat " + path.Join(rustDeps, path.Base(depsID)) + ")\" ]; then\n" +
+			"find " + rustTarget + " -mindepth 1 -delete && cp -a " + rustDeps + "/. " + rustTarget + "/\nfi\n" + script
 		extra = append(extra,
 			bk.AddMount(rustDeps, deps, bk.SourcePath(rustTarget), bk.Readonly),
 			bk.AddMount(rustTarget, bk.Scratch(), bk.AsPersistentCacheDir("strata-cargo-target-"+r.Name, bk.CacheMountLocked)))
@@ -232,17 +234,4 @@ func (r RustBuild) sourceDirs() []string {
 
 func within(dir, root string) bool {
 	return root == "." || dir == root || strings.HasPrefix(dir, root+"/")
-}
-
-// depsStamp names the dependency step's inputs that the frontend knows:
-// the skeleton and cargo's arguments.
-func (r RustBuild) depsStamp(args []string) string {
-	h := sha256.New()
-	for _, name := range slices.Sorted(maps.Keys(r.Recipe.Files)) {
-		h.Write([]byte(name + "\x00"))
-		h.Write(r.Recipe.Files[name])
-		h.Write([]byte{0})
-	}
-	h.Write([]byte(strings.Join(args, "\x00")))
-	return hex.EncodeToString(h.Sum(nil))[:16]
 }

@@ -258,8 +258,11 @@ func TestRustTargetCache(t *testing.T) {
 	if !cache || !seed {
 		t.Errorf("mounts: target cache %v, seed %v", cache, seed)
 	}
-	if !strings.HasPrefix(build.Meta.Args[2], "if [ ! -e /strata/target/.strata-") {
+	if !strings.HasPrefix(build.Meta.Args[2], `if [ "$(cat /strata/target/.strata-deps-id 2>/dev/null)" != "$(cat /strata/deps/.strata-deps-id)" ]; then`) {
 		t.Errorf("the build does not seed the cache: %s", build.Meta.Args[2])
+	}
+	if deps := cargoExec(t, out, "cargo clean"); !strings.HasSuffix(deps.Meta.Args[2], "\ncat /proc/sys/kernel/random/uuid >/strata/target/.strata-deps-id") {
+		t.Errorf("the dependency step writes no ID: %s", deps.Meta.Args[2])
 	}
 	if env := strings.Join(build.Meta.Env, " "); strings.Contains(env, "CARGO_INCREMENTAL=0") {
 		t.Error("incremental compilation is off with a target cache")

@@ -18,6 +18,7 @@ const (
 	rustSrc      = "/src"
 	rustTarget   = "/strata/target"
 	rustDeps     = "/strata/deps" // the dependency step's target dir, seeding a target cache
+	depsID       = rustTarget + "/.strata-deps-id"
 	rustOut      = "/out"
 	zigDir       = "/strata/zig"
 	zigWrappers  = "/strata/bin"

@@ -48,8 +48,9 @@ func For(rust, glibc string) (Target, error) {
 // wrapper runs zig with the target, dropping what zig does not accept:
 // cc-rs's --target=<rust triple> (zig has its own -target), rustc's
 // -Wl,--no-undefined-version and -z nostart-stop-gc (unknown to zig's
-// linker), and -lgcc_s, which Rust's std links and zig provides as
-// libunwind.
+// linker), the start files rustc ships for musl targets (self-contained
+// crt*.o, which would clash with zig's own musl), and -lgcc_s, which
+// Rust's std links and zig provides as libunwind.
 const wrapper = `#!/bin/sh
 # strata: zig %[1]s for %[2]s
 n=$#
@@ -60,6 +61,7 @@ while [ "$n" -gt 0 ]; do
 	case $a in
 	--target=* | -target=*) continue ;;
 	-Wl,--no-undefined-version | -Wl,-znostart-stop-gc | -Wl,-z,nostart-stop-gc) continue ;;
+	*/self-contained/crt*.o) continue ;;
 	-lgcc_s) a=-lunwind ;;
 	esac
 	set -- "$@" "$a"

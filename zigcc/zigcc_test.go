@@ -49,7 +49,7 @@ func TestWrappersCompileForTheTarget(t *testing.T) {
 		t.Skip("STRATA_ZIG is not set (hack/dev-env env sets it)")
 	}
 	dir := t.TempDir()
-	t.Setenv("ZIG_GLOBAL_CACHE_DIR", filepath.Join(dir, "cache"))
+	zigCache(t, dir)
 	src := filepath.Join(dir, "hello.c")
 	os.WriteFile(src, []byte("#include <stdio.h>\n#include <math.h>\nint main(int c, char **v) { printf(\"%f\\n\", sqrt((double)c)); return 0; }\n"), 0o644)
 	for rust, machine := range map[string]elf.Machine{"aarch64-unknown-linux-gnu": elf.EM_AARCH64, "x86_64-unknown-linux-gnu": elf.EM_X86_64} {
@@ -80,4 +80,54 @@ func TestWrappersCompileForTheTarget(t *testing.T) {
 		}
 		f.Close()
 	}
+}
+
+// TestMuslWrapperLinksStatically: rustc hands musl links its own start
+// files (self-contained/crt1.o ...); the wrapper leaves them out for zig's
+// and the program comes out static, running here without a loader.
+func TestMuslWrapperLinksStatically(t *testing.T) {
+	zig := os.Getenv("STRATA_ZIG")
+	if zig == "" {
+		t.Skip("STRATA_ZIG is not set (hack/dev-env env sets it)")
+	}
+	dir := t.TempDir()
+	zigCache(t, dir)
+	src := filepath.Join(dir, "hello.c")
+	os.WriteFile(src, []byte("#include <stdio.h>\nint main(void) { puts(\"static hello\"); return 0; }\n"), 0o644)
+	tg, _ := For("x86_64-unknown-linux-musl", "")
+	for name, dt := range Files(dir, zig, tg) {
+		os.WriteFile(name, dt, 0o755)
+	}
+	crt := "/usr/local/rustup/toolchains/x/lib/rustlib/x86_64-unknown-linux-musl/lib/self-contained/"
+	out := filepath.Join(dir, "hello")
+	cmd := exec.Command(Env(dir, tg)["CC_x86_64_unknown_linux_musl"], crt+"crt1.o", crt+"crti.o", crt+"crtbegin.o",
+		"-o", out, src, "-lgcc_s", crt+"crtend.o", crt+"crtn.o")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	f, err := elf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Error("the musl program has an interpreter: not static")
+		}
+	}
+	if b, err := exec.Command(out).CombinedOutput(); err != nil || string(b) != "static hello\n" {
+		t.Errorf("run: %v %q", err, b)
+	}
+}
+
+// zigCache points zig at STRATA_ZIG_CACHE, kept between runs by hack/dev-env
+// (zig builds a target's libc once, and musl's takes minutes), or at a
+// fresh directory under dir.
+func zigCache(t *testing.T, dir string) {
+	cache := os.Getenv("STRATA_ZIG_CACHE")
+	if cache == "" {
+		cache = filepath.Join(dir, "cache")
+	}
+	t.Setenv("ZIG_GLOBAL_CACHE_DIR", cache)
+	t.Setenv("ZIG_LOCAL_CACHE_DIR", cache)
 }
