@@ -44,14 +44,7 @@ func TestEnv(t *testing.T) {
 // npm package hack/dev-env installs, STRATA_ZIG): a C program for aarch64
 // with glibc 2.17, given cc-rs's --target and Rust's -lgcc_s.
 func TestWrappersCompileForTheTarget(t *testing.T) {
-	zig := os.Getenv("STRATA_ZIG")
-	if zig == "" {
-		t.Skip("STRATA_ZIG is not set (hack/dev-env env sets it)")
-	}
-	dir := t.TempDir()
-	zigCache(t, dir)
-	src := filepath.Join(dir, "hello.c")
-	os.WriteFile(src, []byte("#include <stdio.h>\n#include <math.h>\nint main(int c, char **v) { printf(\"%f\\n\", sqrt((double)c)); return 0; }\n"), 0o644)
+	zig, dir, src := realZig(t, "#include <stdio.h>\n#include <math.h>\nint main(int c, char **v) { printf(\"%f\\n\", sqrt((double)c)); return 0; }\n")
 	for rust, machine := range map[string]elf.Machine{"aarch64-unknown-linux-gnu": elf.EM_AARCH64, "x86_64-unknown-linux-gnu": elf.EM_X86_64} {
 		tg, _ := For(rust, "2.17")
 		for name, dt := range Files(dir, zig, tg) {
@@ -86,14 +79,7 @@ func TestWrappersCompileForTheTarget(t *testing.T) {
 // files (self-contained/crt1.o ...); the wrapper leaves them out for zig's
 // and the program comes out static, running here without a loader.
 func TestMuslWrapperLinksStatically(t *testing.T) {
-	zig := os.Getenv("STRATA_ZIG")
-	if zig == "" {
-		t.Skip("STRATA_ZIG is not set (hack/dev-env env sets it)")
-	}
-	dir := t.TempDir()
-	zigCache(t, dir)
-	src := filepath.Join(dir, "hello.c")
-	os.WriteFile(src, []byte("#include <stdio.h>\nint main(void) { puts(\"static hello\"); return 0; }\n"), 0o644)
+	zig, dir, src := realZig(t, "#include <stdio.h>\nint main(void) { puts(\"static hello\"); return 0; }\n")
 	tg, _ := For("x86_64-unknown-linux-musl", "")
 	for name, dt := range Files(dir, zig, tg) {
 		os.WriteFile(name, dt, 0o755)
@@ -120,14 +106,25 @@ func TestMuslWrapperLinksStatically(t *testing.T) {
 	}
 }
 
-// zigCache points zig at STRATA_ZIG_CACHE, kept between runs by hack/dev-env
-// (zig builds a target's libc once, and musl's takes minutes), or at a
-// fresh directory under dir.
-func zigCache(t *testing.T, dir string) {
+// realZig is the zig hack/dev-env installs (STRATA_ZIG), a directory for
+// the test, and a C source with the text given in it. zig's cache is
+// STRATA_ZIG_CACHE, kept between runs by hack/dev-env (zig builds a
+// target's libc once, and musl's takes minutes), or a fresh directory.
+func realZig(t *testing.T, csrc string) (zig, dir, src string) {
+	zig = os.Getenv("STRATA_ZIG")
+	if zig == "" {
+		t.Skip("STRATA_ZIG is not set (hack/dev-env env sets it)")
+	}
+	dir = t.TempDir()
+	src = filepath.Join(dir, "hello.c")
+	if err := os.WriteFile(src, []byte(csrc), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cache := os.Getenv("STRATA_ZIG_CACHE")
 	if cache == "" {
 		cache = filepath.Join(dir, "cache")
 	}
 	t.Setenv("ZIG_GLOBAL_CACHE_DIR", cache)
 	t.Setenv("ZIG_LOCAL_CACHE_DIR", cache)
+	return zig, dir, src
 }
