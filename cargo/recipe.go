@@ -58,19 +58,18 @@ type pkg struct {
 	dir  string
 	name string
 	doc  map[string]any
-	// patch: the package replaces a registry crate through [patch] or
-	// [replace], so its version must still match the dependents'
-	// requirements and is not masked.
-	patch bool
 }
 
 type planner struct {
-	fsys     fs.FS
-	root     string
-	pkgs     map[string]*pkg // by directory
-	order    []string
-	patches  map[string]bool // directories of [patch] and [replace] packages
-	resolved []string        // package ID specs of the local packages in Cargo.lock
+	fsys  fs.FS
+	root  string
+	pkgs  map[string]*pkg // by directory
+	order []string
+	// patches are the directories of [patch] and [replace] packages: they
+	// replace registry crates, so their versions must still match the
+	// dependents' requirements and are not masked.
+	patches  map[string]bool
+	resolved []string // package ID specs of the local packages in Cargo.lock
 	files    map[string][]byte
 }
 
@@ -157,7 +156,7 @@ func (p *planner) workspace() error {
 				return err
 			}
 		}
-		pk := &pkg{dir: dir, doc: d, patch: p.patches[dir]}
+		pk := &pkg{dir: dir, doc: d}
 		if pt, ok := d["package"].(map[string]any); ok {
 			pk.name, _ = pt["name"].(string)
 		}

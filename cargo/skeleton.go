@@ -24,7 +24,7 @@ func (p *planner) skeleton(pk *pkg) error {
 	if pt, ok := doc["package"].(map[string]any); ok {
 		switch pt["version"].(type) {
 		case string, nil: // no version means 0.0.0, which the lock says
-			if !pk.patch {
+			if !p.patches[pk.dir] {
 				pt["version"] = MaskedVersion
 			}
 		}
@@ -196,7 +196,7 @@ func (p *planner) lock() error {
 	for _, pk := range p.pkgs {
 		if pk.name != "" {
 			local[pk.name] = true
-			patched[pk.name] = patched[pk.name] || pk.patch
+			patched[pk.name] = patched[pk.name] || p.patches[pk.dir]
 		}
 	}
 	// A dependency names a package by "name" or, when the name is not
