@@ -142,7 +142,7 @@ func (r RustBuild) Dependencies() (bk.State, error) {
 		script += "\ncargo clean " + shellJoin(clean)
 	}
 	if r.App.Rust.TargetCache {
-		script += "\ncat /proc/sys/kernel/random/uuid >" + depsID
+		script += "\ncat /proc/sys/kernel/random/uuid >" + path.Join(rustTarget, depsID)
 	}
 	run, err := r.run(skel, script, "["+r.Name+"] cargo build dependencies", "apps."+r.Name+".rust")
 	if err != nil {
@@ -178,8 +178,7 @@ func (r RustBuild) Output() (bk.State, error) {
 		// The cache starts from the dependency step's target directory,
 		// again whenever that step ran again: on any change of its inputs,
 		// the toolchain image and zig included, it writes a new ID.
-		seeded := path.Join(rustTarget, path.Base(depsID))
-		script = "if [ \"$(cat " + seeded + " 2>/dev/null)\" != \"$(cat " + path.Join(rustDeps, path.Base(depsID)) + ")\" ]; then\n" +
+		script = "if [ \"$(cat " + path.Join(rustTarget, depsID) + " 2>/dev/null)\" != \"$(cat " + path.Join(rustDeps, depsID) + ")\" ]; then\n" +
 			"find " + rustTarget + " -mindepth 1 -delete && cp -a " + rustDeps + "/. " + rustTarget + "/\nfi\n" + script
 		extra = append(extra,
 			bk.AddMount(rustDeps, deps, bk.SourcePath(rustTarget), bk.Readonly),

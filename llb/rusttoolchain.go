@@ -17,8 +17,8 @@ import (
 const (
 	rustSrc      = "/src"
 	rustTarget   = "/strata/target"
-	rustDeps     = "/strata/deps" // the dependency step's target dir, seeding a target cache
-	depsID       = rustTarget + "/.strata-deps-id"
+	rustDeps     = "/strata/deps"    // the dependency step's target dir, seeding a target cache
+	depsID       = ".strata-deps-id" // in a target dir: which run of the dependency step it comes from
 	rustOut      = "/out"
 	zigDir       = "/strata/zig"
 	zigWrappers  = "/strata/bin"
