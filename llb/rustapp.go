@@ -86,12 +86,16 @@ func (r RustBuild) run(st bk.State, script, name, specPath string, extra ...bk.R
 	if err != nil {
 		return bk.ExecState{}, err
 	}
+	zigLibs, err := r.zigWarm()
+	if err != nil {
+		return bk.ExecState{}, err
+	}
 	opts := []bk.RunOption{
 		bk.Args([]string{"sh", "-ec", script}),
 		bk.Dir(path.Join(rustSrc, r.Recipe.Root)),
 		bk.AddMount(zigDir, r.Zig, bk.Readonly),
 		bk.AddMount(zigWrappers, wrappers, bk.Readonly),
-		bk.AddMount(zigCache, bk.Scratch(), bk.AsPersistentCacheDir("strata-zig-cache", bk.CacheMountShared)),
+		bk.AddMount(zigCache, zigLibs, bk.AsPersistentCacheDir("strata-zig-cache", bk.CacheMountShared)),
 		bk.AddMount(path.Join(r.CargoHome, "registry"), bk.Scratch(), bk.AsPersistentCacheDir("strata-cargo-registry", bk.CacheMountShared)),
 		bk.AddMount(path.Join(r.CargoHome, "git"), bk.Scratch(), bk.AsPersistentCacheDir("strata-cargo-git", bk.CacheMountShared)),
 		bk.WithCustomName(name),

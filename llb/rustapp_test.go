@@ -72,8 +72,8 @@ func TestRustExecsRunOnTheBuildPlatform(t *testing.T) {
 			t.Fatal(err)
 		}
 		ex := execs(t, st)
-		if len(ex) != 2 { // dependencies, build
-			t.Errorf("%d execs, want 2", len(ex))
+		if len(ex) != 5 { // zig's libraries (x86_64 executables and proc-macros, aarch64), dependencies, build
+			t.Errorf("%d execs, want 5", len(ex))
 		}
 		for _, op := range ex {
 			if p := op.Platform; p.Architecture != "amd64" {
@@ -113,6 +113,54 @@ func TestRustTargetsShareOneBuild(t *testing.T) {
 	}
 	if len(heads) != 1 {
 		t.Errorf("the platforms' graphs hold %d different build steps, want 1", len(heads))
+	}
+}
+
+// zig's libraries are built for every kind of link from zig alone, in
+// cargo's working directory, ahead of the cargo steps, whose zig cache
+// mount starts from them.
+func TestZigWarmUp(t *testing.T) {
+	rb := rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), arm64)
+	deps, err := rb.Dependencies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zigTargets []string
+	for _, op := range execs(t, deps) {
+		e := op.GetExec()
+		if e.Meta.Args[0] != "/zig" {
+			for _, m := range e.Mounts {
+				if m.Dest == zigCache && (m.MountType != pb.MountType_CACHE || m.Input < 0) {
+					t.Errorf("the cargo step's zig cache does not start from the warm-up: %+v", m)
+				}
+			}
+			continue
+		}
+		zigTargets = append(zigTargets, strings.Join(e.Meta.Args[3:], " "))
+		if len(op.Inputs) == 0 || e.Mounts[0].Input != 0 {
+			t.Errorf("warm-up %v has no zig root", e.Meta.Args)
+		}
+		if e.Meta.Cwd != "/src/svc" {
+			t.Errorf("warm-up runs in %s, cargo in /src/svc", e.Meta.Cwd)
+		}
+	}
+	slices.Sort(zigTargets)
+	want := []string{
+		"aarch64-linux-gnu.2.17 -nodefaultlibs -o /tmp/warm /strata/warm/warm.c -pie -Wl,--strip-debug -lunwind -lc",
+		"x86_64-linux-gnu.2.17 -nodefaultlibs -o /tmp/warm /strata/warm/warm.c -pie -Wl,--strip-debug -lunwind -lc",
+		"x86_64-linux-gnu.2.17 -nodefaultlibs -o /tmp/warm /strata/warm/warm.c -shared -Wl,--strip-debug -lunwind -lc",
+	}
+	if !slices.Equal(zigTargets, want) {
+		t.Errorf("warm-up links\n%s\nwant\n%s", strings.Join(zigTargets, "\n"), strings.Join(want, "\n"))
+	}
+	warm, err := rb.zigWarm()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range ops(t, warm) {
+		if src := op.GetSource(); src != nil && strings.Contains(src.Identifier, "rust") {
+			t.Errorf("the warm-up waits for the toolchain image %s", src.Identifier)
+		}
 	}
 }
 

@@ -90,3 +90,40 @@ func Env(dir string, t Target) map[string]string {
 		"CARGO_TARGET_" + strings.ToUpper(under) + "_LINKER": cc,
 	}
 }
+
+// WarmSource is the C program a warm-up link compiles.
+const WarmSource = "int main(void) { return 0; }\n"
+
+// A Link is a kind of link rustc asks of a wrapper. zig builds the libraries
+// a link needs (the libc's stubs and start files, or musl from source,
+// compiler_rt, libunwind) once per target, output kind and debug-info
+// stripping, and keeps them in its cache under that key: a warm-up link of
+// the same kind leaves them there for rustc's. The key also changes when
+// the working directory is above zig's own files (zig records those
+// relative to it), so a warm-up runs where cargo runs rustc.
+type Link struct {
+	Shared bool // a proc-macro; otherwise a (static-)pie executable
+	Strip  bool // rustc strips debug info or symbols: -Wl,--strip-debug, -Wl,--strip-all
+}
+
+// WarmArgs are zig's arguments (after the zig executable) for a warm-up
+// link of WarmSource to out, with the flags of rustc's link of that kind
+// that change zig's key.
+func WarmArgs(t Target, l Link, src, out string) []string {
+	args := []string{"cc", "-target", t.Zig, "-nodefaultlibs", "-o", out, src}
+	switch {
+	case l.Shared:
+		args = append(args, "-shared")
+	case strings.Contains(t.Zig, "-musl"):
+		args = append(args, "-static-pie")
+	default:
+		args = append(args, "-pie")
+	}
+	if l.Strip {
+		args = append(args, "-Wl,--strip-debug")
+	}
+	if strings.Contains(t.Zig, "-gnu") {
+		args = append(args, "-lunwind") // the wrappers' -lgcc_s
+	}
+	return append(args, "-lc")
+}

@@ -128,3 +128,67 @@ func realZig(t *testing.T, csrc string) (zig, dir, src string) {
 	t.Setenv("ZIG_LOCAL_CACHE_DIR", cache)
 	return zig, dir, src
 }
+
+func TestWarmArgs(t *testing.T) {
+	musl, _ := For("aarch64-unknown-linux-musl", "")
+	got := strings.Join(WarmArgs(musl, Link{Strip: true}, "w.c", "w"), " ")
+	if got != "cc -target aarch64-linux-musl -nodefaultlibs -o w w.c -static-pie -Wl,--strip-debug -lc" {
+		t.Errorf("musl: %s", got)
+	}
+	gnu, _ := For("x86_64-unknown-linux-gnu", "2.28")
+	got = strings.Join(WarmArgs(gnu, Link{Shared: true}, "w.c", "w"), " ")
+	if got != "cc -target x86_64-linux-gnu.2.28 -nodefaultlibs -o w w.c -shared -lunwind -lc" {
+		t.Errorf("gnu shared: %s", got)
+	}
+}
+
+// TestWarmUpServesRustcsLink: after a warm-up link, a link through the
+// wrapper with the flags rustc gives a release build script builds no
+// library again. zig's key for them is easy to miss: -pie and stripping
+// both change it. A fresh cache: a few seconds.
+func TestWarmUpServesRustcsLink(t *testing.T) {
+	zig, dir, src := realZig(t, WarmSource)
+	cache := filepath.Join(dir, "fresh-cache")
+	t.Setenv("ZIG_GLOBAL_CACHE_DIR", cache)
+	t.Setenv("ZIG_LOCAL_CACHE_DIR", cache)
+	work := filepath.Join(dir, "src")
+	os.Mkdir(work, 0o755)
+	tg, _ := For("x86_64-unknown-linux-gnu", "2.17")
+	warm := exec.Command(zig, WarmArgs(tg, Link{Strip: true}, src, filepath.Join(dir, "warm"))...)
+	warm.Dir = work
+	if b, err := warm.CombinedOutput(); err != nil {
+		t.Fatalf("warm-up: %v\n%s", err, b)
+	}
+	before := libraries(t, cache)
+	if len(before) < 4 {
+		t.Fatalf("the warm-up left %d libraries: %v", len(before), before)
+	}
+	for name, dt := range Files(dir, zig, tg) {
+		os.WriteFile(name, dt, 0o755)
+	}
+	link := exec.Command(Env(dir, tg)["CC_x86_64_unknown_linux_gnu"], "-m64", src, "-Wl,--as-needed", "-Wl,-Bstatic", "-Wl,-Bdynamic",
+		"-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc", "-Wl,--eh-frame-hdr", "-Wl,-z,noexecstack",
+		"-o", filepath.Join(dir, "build_script_build"), "-Wl,--gc-sections", "-pie", "-Wl,-z,relro,-z,now", "-Wl,--strip-debug", "-nodefaultlibs")
+	link.Dir = work
+	if b, err := link.CombinedOutput(); err != nil {
+		t.Fatalf("link: %v\n%s", err, b)
+	}
+	for lib := range libraries(t, cache) {
+		if !before[lib] {
+			t.Errorf("rustc's link built %s again", lib)
+		}
+	}
+}
+
+// libraries are the libraries and start files in a zig cache, by path.
+func libraries(t *testing.T, cache string) map[string]bool {
+	t.Helper()
+	libs := map[string]bool{}
+	filepath.WalkDir(filepath.Join(cache, "o"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".a") || strings.HasSuffix(p, "crt1.o") || strings.HasSuffix(p, "crti.o")) {
+			libs[p] = true
+		}
+		return nil
+	})
+	return libs
+}

@@ -1,0 +1,94 @@
+package llb
+
+import (
+	"path"
+	"slices"
+
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/strata-build/strata/zigcc"
+)
+
+const zigWarmSrc = "/strata/warm" // the warm-up's C program
+
+// zigWarm is zig's cache holding the libraries the cargo steps' links
+// need (see zigcc.Link), built by zig alone on its own files: no toolchain
+// image, so it runs while that image is still being pulled and unpacked,
+// and its key is zig, the triples, the glibc floor and the kinds of link,
+// so a dependency change keeps it. A cold build would otherwise compile
+// them inside the dependency step.
+func (r RustBuild) zigWarm() (bk.State, error) {
+	links, err := r.zigLinks()
+	if err != nil {
+		return bk.State{}, err
+	}
+	src := bk.Scratch().File(bk.Mkfile("/warm.c", 0o644, []byte(zigcc.WarmSource), bk.WithCreatedTime(epoch)),
+		bk.WithCustomNamef("[%s] zig warm-up source", r.Name))
+	cache := bk.Scratch()
+	for _, l := range links {
+		args := append([]string{"/zig"}, zigcc.WarmArgs(l.target, l.Link, path.Join(zigWarmSrc, "warm.c"), "/tmp/warm")...)
+		kind := "executables"
+		if l.Shared {
+			kind = "proc-macros"
+		}
+		run := r.Zig.Platform(r.Build).Run(
+			bk.Args(args),
+			bk.Dir(path.Join(rustSrc, r.Recipe.Root)), // cargo's: see zigcc.Link
+			bk.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),
+			bk.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
+			bk.AddMount(zigWarmSrc, src, bk.Readonly),
+			bk.AddMount("/tmp", bk.Scratch(), bk.Tmpfs()), // clang's temporary files; zig's image has no /tmp
+			bk.WithCustomNamef("[%s] zig libraries for %s %s", r.Name, l.target.Rust, kind),
+			r.Loc.at("apps."+r.Name+".rust"),
+		)
+		cache = run.AddMount(zigCache, cache)
+	}
+	return cache, nil
+}
+
+type zigLink struct {
+	target zigcc.Target
+	zigcc.Link
+}
+
+// zigLinks are the kinds of link the cargo steps make: build scripts
+// (executables) and proc-macros (shared) for the build platform, with
+// debug info stripped as cargo's build-override profile does; the app for
+// every target, stripped unless the spec keeps symbols and the profile
+// keeps debug info. A kind missed here costs time, not correctness: the
+// step's own link builds what it lacks.
+func (r RustBuild) zigLinks() ([]zigLink, error) {
+	opt := r.App.Rust
+	host, err := RustTriple(r.Build, "gnu")
+	if err != nil {
+		return nil, err
+	}
+	targets, err := r.targetTriples()
+	if err != nil {
+		return nil, err
+	}
+	strip := *opt.Strip || (opt.Profile != "dev" && opt.Profile != "test")
+	var links []zigLink
+	add := func(triple string, l zigcc.Link) error {
+		t, err := zigcc.For(triple, opt.Glibc)
+		if err != nil {
+			return err
+		}
+		zl := zigLink{t, l}
+		if !slices.Contains(links, zl) {
+			links = append(links, zl)
+		}
+		return nil
+	}
+	if err := add(host, zigcc.Link{Strip: true}); err != nil {
+		return nil, err
+	}
+	if err := add(host, zigcc.Link{Shared: true, Strip: true}); err != nil {
+		return nil, err
+	}
+	for _, t := range targets {
+		if err := add(t, zigcc.Link{Strip: strip}); err != nil {
+			return nil, err
+		}
+	}
+	return links, nil
+}
