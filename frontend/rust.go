@@ -88,7 +88,7 @@ func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (strl
 		return rb, err
 	}
 	rb.Context = *src
-	if rb.Zig, err = b.zig(ctx, a.Rust.Zig, toolchain.State); err != nil {
+	if rb.Zig, err = b.zig(ctx, a.Rust.Zig); err != nil {
 		return rb, b.specError(p+".rust.zig", err)
 	}
 	return rb, nil
@@ -96,7 +96,7 @@ func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (strl
 
 // zig is zig for the build platform: a named context "zig" (holding the
 // zig executable at its root), or the pinned official release.
-func (b *builder) zig(ctx context.Context, version string, toolchain bk.State) (bk.State, error) {
+func (b *builder) zig(ctx context.Context, version string) (bk.State, error) {
 	nc, err := b.bc.NamedContext("zig", dockerui.ContextOpt{Platform: &b.build, ResolveMode: b.bc.ImageResolveMode.String()})
 	if err != nil {
 		return bk.State{}, err
@@ -108,7 +108,7 @@ func (b *builder) zig(ctx context.Context, version string, toolchain bk.State) (
 		}
 		return *st, nil
 	}
-	return strllb.ZigDownload(version, toolchain, b.build)
+	return strllb.ZigDownload(version, b.build)
 }
 
 // targetPlatforms are every platform this build is for.

@@ -116,19 +116,34 @@ func TestRustTargetsShareOneBuild(t *testing.T) {
 	}
 }
 
-// zig's libraries are built for every kind of link from zig alone, in
-// cargo's working directory, ahead of the cargo steps, whose zig cache
-// mount starts from them.
+// zig's libraries are built for every kind of link from zig alone (no
+// image, even for the default download), with zig where the cargo steps
+// have it, ahead of those steps, whose zig cache mount starts from them.
 func TestZigWarmUp(t *testing.T) {
 	rb := rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), arm64)
+	var err error
+	if rb.Zig, err = ZigDownload("0.11.0", amd64); err != nil {
+		t.Fatal(err)
+	}
 	deps, err := rb.Dependencies()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var zigTargets []string
+	var links []string
 	for _, op := range execs(t, deps) {
 		e := op.GetExec()
-		if e.Meta.Args[0] != "/zig" {
+		zigMount := func() *pb.Mount {
+			for _, m := range e.Mounts {
+				if m.Dest == zigDir {
+					return m
+				}
+			}
+			return nil
+		}()
+		if zigMount == nil || zigMount.Input < 0 {
+			t.Errorf("%v: no zig at %s", e.Meta.Args, zigDir)
+		}
+		if e.Meta.Args[0] != "/strata/zig/zig" {
 			for _, m := range e.Mounts {
 				if m.Dest == zigCache && (m.MountType != pb.MountType_CACHE || m.Input < 0) {
 					t.Errorf("the cargo step's zig cache does not start from the warm-up: %+v", m)
@@ -136,30 +151,27 @@ func TestZigWarmUp(t *testing.T) {
 			}
 			continue
 		}
-		zigTargets = append(zigTargets, strings.Join(e.Meta.Args[3:], " "))
-		if len(op.Inputs) == 0 || e.Mounts[0].Input != 0 {
-			t.Errorf("warm-up %v has no zig root", e.Meta.Args)
-		}
-		if e.Meta.Cwd != "/src/svc" {
-			t.Errorf("warm-up runs in %s, cargo in /src/svc", e.Meta.Cwd)
+		links = append(links, strings.Join(e.Meta.Args[3:], " "))
+		if e.Meta.Cwd != "/src" {
+			t.Errorf("warm-up runs in %s", e.Meta.Cwd)
 		}
 	}
-	slices.Sort(zigTargets)
+	slices.Sort(links)
 	want := []string{
 		"aarch64-linux-gnu.2.17 -nodefaultlibs -o /tmp/warm /strata/warm/warm.c -pie -Wl,--strip-debug -lunwind -lc",
 		"x86_64-linux-gnu.2.17 -nodefaultlibs -o /tmp/warm /strata/warm/warm.c -pie -Wl,--strip-debug -lunwind -lc",
 		"x86_64-linux-gnu.2.17 -nodefaultlibs -o /tmp/warm /strata/warm/warm.c -shared -Wl,--strip-debug -lunwind -lc",
 	}
-	if !slices.Equal(zigTargets, want) {
-		t.Errorf("warm-up links\n%s\nwant\n%s", strings.Join(zigTargets, "\n"), strings.Join(want, "\n"))
+	if !slices.Equal(links, want) {
+		t.Errorf("warm-up links\n%s\nwant\n%s", strings.Join(links, "\n"), strings.Join(want, "\n"))
 	}
 	warm, err := rb.zigWarm()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, op := range ops(t, warm) {
-		if src := op.GetSource(); src != nil && strings.Contains(src.Identifier, "rust") {
-			t.Errorf("the warm-up waits for the toolchain image %s", src.Identifier)
+		if src := op.GetSource(); src != nil && strings.HasPrefix(src.Identifier, "docker-image://") {
+			t.Errorf("the warm-up waits for the image %s", src.Identifier)
 		}
 	}
 }
@@ -267,11 +279,11 @@ func TestRustUnsupportedPlatform(t *testing.T) {
 }
 
 func TestZigDownloadIsPinned(t *testing.T) {
-	st, err := ZigDownload("0.11.0", bk.Image("docker.io/library/rust:1.85-bookworm"), amd64)
+	st, err := ZigDownload("0.11.0", amd64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var found bool
+	var found, unpacked bool
 	for _, op := range ops(t, st) {
 		if s := op.GetSource(); s != nil && strings.HasPrefix(s.Identifier, "https://") {
 			found = true
@@ -280,11 +292,22 @@ func TestZigDownloadIsPinned(t *testing.T) {
 				t.Errorf("source %s %v", s.Identifier, s.Attrs)
 			}
 		}
+		if op.GetExec() != nil || (op.GetSource() != nil && strings.HasPrefix(op.GetSource().Identifier, "docker-image://")) {
+			t.Errorf("zig's download needs an image or a process: %v", op)
+		}
+		for _, a := range op.GetFile().GetActions() {
+			if c := a.GetCopy(); c != nil && c.AttemptUnpackDockerCompatibility && c.Src == "/zig.tar.xz" {
+				unpacked = true
+			}
+			if c := a.GetCopy(); c != nil && c.Src == "/zig-linux-x86_64-0.11.0" && !c.DirCopyContents {
+				t.Errorf("the release's directory is copied, not its files: %+v", c)
+			}
+		}
 	}
-	if !found {
-		t.Error("no HTTP source")
+	if !found || !unpacked {
+		t.Errorf("HTTP source %v, unpacked by BuildKit %v", found, unpacked)
 	}
-	if _, err := ZigDownload("0.9.0", bk.Scratch(), amd64); err == nil {
+	if _, err := ZigDownload("0.9.0", amd64); err == nil {
 		t.Error("an unpinned version was accepted")
 	}
 }

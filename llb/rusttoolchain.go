@@ -15,16 +15,14 @@ import (
 
 // Where the Rust steps keep their tools and outputs.
 const (
-	rustSrc      = "/src"
-	rustTarget   = "/strata/target"
-	rustDeps     = "/strata/deps"    // the dependency step's target dir, seeding a target cache
-	depsID       = ".strata-deps-id" // in a target dir: which run of the dependency step it comes from
-	rustOut      = "/out"
-	zigDir       = "/strata/zig"
-	zigWrappers  = "/strata/bin"
-	zigCache     = "/strata/zig-cache"
-	zigTarball   = "/strata/zig.tar.xz"
-	zigExtracted = "/zig"
+	rustSrc     = "/src"
+	rustTarget  = "/strata/target"
+	rustDeps    = "/strata/deps"    // the dependency step's target dir, seeding a target cache
+	depsID      = ".strata-deps-id" // in a target dir: which run of the dependency step it comes from
+	rustOut     = "/out"
+	zigDir      = "/strata/zig"
+	zigWrappers = "/strata/bin"
+	zigCache    = "/strata/zig-cache"
 )
 
 // RustTriple is the Rust target triple of a platform.
@@ -57,21 +55,28 @@ var zigReleases = map[string]zigRelease{
 
 // ZigDownload is zig for the build platform: the official release tarball,
 // fetched by BuildKit's HTTP source and verified against its pinned
-// checksum, unpacked by tar in the toolchain image. The result holds the
-// release's files (zig, lib/) at its root.
-func ZigDownload(version string, toolchain bk.State, build ocispecs.Platform) (bk.State, error) {
+// checksum, unpacked by BuildKit itself (as buildx does with a remote
+// tarball context; xz archives need the xz program where buildkitd runs,
+// which the moby/buildkit images carry). No image is involved, so zig is
+// ready, and its libraries built, while the toolchain image is still being
+// pulled. The result holds the release's files (zig, lib/) at its root.
+func ZigDownload(version string, build ocispecs.Platform) (bk.State, error) {
 	rel, ok := zigReleases[version+"/"+build.Architecture]
 	if !ok {
 		return bk.State{}, fmt.Errorf("zig %s has no pinned release for linux/%s (give a named context \"zig\")", version, build.Architecture)
 	}
 	tarball := bk.HTTP(rel.url, bk.Checksum(digest.NewDigestFromEncoded(digest.SHA256, rel.sha256)),
 		bk.Filename("zig.tar.xz"), bk.WithCustomNamef("[strata] zig %s", version))
-	run := toolchain.Platform(build).Run(
-		bk.Args([]string{"tar", "-xJf", zigTarball, "-C", zigExtracted, "--strip-components=1"}),
-		bk.AddMount(zigTarball, tarball, bk.SourcePath("zig.tar.xz"), bk.Readonly),
-		bk.WithCustomNamef("[strata] unpack zig %s", version),
-	)
-	return run.AddMount(zigExtracted, bk.Scratch()), nil
+	return ZigFromTarball(tarball, "zig.tar.xz", strings.TrimSuffix(path.Base(rel.url), ".tar.xz"), version), nil
+}
+
+// ZigFromTarball unpacks a zig release tarball (file in tarball) whose
+// files are under the directory top, and moves them to the root.
+func ZigFromTarball(tarball bk.State, file, top, version string) bk.State {
+	unpacked := bk.Scratch().File(bk.Copy(tarball, file, "/", &bk.CopyInfo{AttemptUnpack: true}),
+		bk.WithCustomNamef("[strata] unpack zig %s", version))
+	return bk.Scratch().File(bk.Copy(unpacked, "/"+top+"/", "/", &bk.CopyInfo{CopyDirContentsOnly: true}),
+		bk.WithCustomNamef("[strata] zig %s files", version))
 }
 
 // rustEnv is the environment shared, to the byte, by the dependency step

@@ -11,11 +11,12 @@ import (
 const zigWarmSrc = "/strata/warm" // the warm-up's C program
 
 // zigWarm is zig's cache holding the libraries the cargo steps' links
-// need (see zigcc.Link), built by zig alone on its own files: no toolchain
-// image, so it runs while that image is still being pulled and unpacked,
-// and its key is zig, the triples, the glibc floor and the kinds of link,
-// so a dependency change keeps it. A cold build would otherwise compile
-// them inside the dependency step.
+// need (see zigcc.Link), built by zig alone: no toolchain image, so it runs
+// while that image is still being pulled and unpacked (a cold build would
+// otherwise compile them inside the dependency step), and its key is zig,
+// the triples, the glibc floor and the kinds of link, so a dependency
+// change keeps it. The cargo steps' zig cache mount starts from it, which
+// makes that cache one per warm-up result rather than one for every app.
 func (r RustBuild) zigWarm() (bk.State, error) {
 	links, err := r.zigLinks()
 	if err != nil {
@@ -25,18 +26,21 @@ func (r RustBuild) zigWarm() (bk.State, error) {
 		bk.WithCustomNamef("[%s] zig warm-up source", r.Name))
 	cache := bk.Scratch()
 	for _, l := range links {
-		args := append([]string{"/zig"}, zigcc.WarmArgs(l.target, l.Link, path.Join(zigWarmSrc, "warm.c"), "/tmp/warm")...)
+		args := append([]string{path.Join(zigDir, "zig")}, zigcc.WarmArgs(l.target, l.Link, path.Join(zigWarmSrc, "warm.c"), "/tmp/warm")...)
 		kind := "executables"
 		if l.Shared {
 			kind = "proc-macros"
 		}
-		run := r.Zig.Platform(r.Build).Run(
+		// zig where the cargo steps have it, and a working directory that,
+		// like theirs, is not above zig's files: zig's key holds both.
+		run := bk.Scratch().Platform(r.Build).Run(
 			bk.Args(args),
-			bk.Dir(path.Join(rustSrc, r.Recipe.Root)), // cargo's: see zigcc.Link
+			bk.Dir(rustSrc),
 			bk.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),
 			bk.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
+			bk.AddMount(zigDir, r.Zig, bk.Readonly),
 			bk.AddMount(zigWarmSrc, src, bk.Readonly),
-			bk.AddMount("/tmp", bk.Scratch(), bk.Tmpfs()), // clang's temporary files; zig's image has no /tmp
+			bk.AddMount("/tmp", bk.Scratch(), bk.Tmpfs()), // clang's temporary files
 			bk.WithCustomNamef("[%s] zig libraries for %s %s", r.Name, l.target.Rust, kind),
 			r.Loc.at("apps."+r.Name+".rust"),
 		)

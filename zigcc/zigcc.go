@@ -98,9 +98,11 @@ const WarmSource = "int main(void) { return 0; }\n"
 // a link needs (the libc's stubs and start files, or musl from source,
 // compiler_rt, libunwind) once per target, output kind and debug-info
 // stripping, and keeps them in its cache under that key: a warm-up link of
-// the same kind leaves them there for rustc's. The key also changes when
-// the working directory is above zig's own files (zig records those
-// relative to it), so a warm-up runs where cargo runs rustc.
+// the same kind leaves them there for rustc's. The key also holds where
+// zig's own files are (its lib directory is in the C flags of libunwind and
+// the start files) and whether the working directory is above them (zig
+// then records them relative to it): a warm-up runs the same zig path as
+// the wrappers, from a directory that is not above it.
 type Link struct {
 	Shared bool // a proc-macro; otherwise a (static-)pie executable
 	Strip  bool // rustc strips debug info or symbols: -Wl,--strip-debug, -Wl,--strip-all

@@ -152,7 +152,9 @@ func TestWarmUpServesRustcsLink(t *testing.T) {
 	t.Setenv("ZIG_GLOBAL_CACHE_DIR", cache)
 	t.Setenv("ZIG_LOCAL_CACHE_DIR", cache)
 	work := filepath.Join(dir, "src")
-	os.Mkdir(work, 0o755)
+	if err := os.Mkdir(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	tg, _ := For("x86_64-unknown-linux-gnu", "2.17")
 	warm := exec.Command(zig, WarmArgs(tg, Link{Strip: true}, src, filepath.Join(dir, "warm"))...)
 	warm.Dir = work
@@ -164,7 +166,9 @@ func TestWarmUpServesRustcsLink(t *testing.T) {
 		t.Fatalf("the warm-up left %d libraries: %v", len(before), before)
 	}
 	for name, dt := range Files(dir, zig, tg) {
-		os.WriteFile(name, dt, 0o755)
+		if err := os.WriteFile(name, dt, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	link := exec.Command(Env(dir, tg)["CC_x86_64_unknown_linux_gnu"], "-m64", src, "-Wl,--as-needed", "-Wl,-Bstatic", "-Wl,-Bdynamic",
 		"-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc", "-Wl,--eh-frame-hdr", "-Wl,-z,noexecstack",
@@ -180,12 +184,13 @@ func TestWarmUpServesRustcsLink(t *testing.T) {
 	}
 }
 
-// libraries are the libraries and start files in a zig cache, by path.
+// libraries are the libraries, libc stubs and start files in a zig cache,
+// by path.
 func libraries(t *testing.T, cache string) map[string]bool {
 	t.Helper()
 	libs := map[string]bool{}
 	filepath.WalkDir(filepath.Join(cache, "o"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".a") || strings.HasSuffix(p, "crt1.o") || strings.HasSuffix(p, "crti.o")) {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".a") || strings.Contains(d.Name(), ".so") || strings.HasPrefix(d.Name(), "crt") || d.Name() == "Scrt1.o") {
 			libs[p] = true
 		}
 		return nil
