@@ -67,12 +67,12 @@ func ZigDownload(version string, build ocispecs.Platform) (bk.State, error) {
 	}
 	tarball := bk.HTTP(rel.url, bk.Checksum(digest.NewDigestFromEncoded(digest.SHA256, rel.sha256)),
 		bk.Filename("zig.tar.xz"), bk.WithCustomNamef("[strata] zig %s", version))
-	return ZigFromTarball(tarball, "zig.tar.xz", strings.TrimSuffix(path.Base(rel.url), ".tar.xz"), version), nil
+	return zigFromTarball(tarball, "zig.tar.xz", strings.TrimSuffix(path.Base(rel.url), ".tar.xz"), version), nil
 }
 
-// ZigFromTarball unpacks a zig release tarball (file in tarball) whose
+// zigFromTarball unpacks a zig release tarball (file in tarball) whose
 // files are under the directory top, and moves them to the root.
-func ZigFromTarball(tarball bk.State, file, top, version string) bk.State {
+func zigFromTarball(tarball bk.State, file, top, version string) bk.State {
 	unpacked := bk.Scratch().File(bk.Copy(tarball, file, "/", &bk.CopyInfo{AttemptUnpack: true}),
 		bk.WithCustomNamef("[strata] unpack zig %s", version))
 	return bk.Scratch().File(bk.Copy(unpacked, "/"+top+"/", "/", &bk.CopyInfo{CopyDirContentsOnly: true}),
