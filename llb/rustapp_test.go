@@ -132,22 +132,12 @@ func TestZigWarmUp(t *testing.T) {
 	var links []string
 	for _, op := range execs(t, deps) {
 		e := op.GetExec()
-		zigMount := func() *pb.Mount {
-			for _, m := range e.Mounts {
-				if m.Dest == zigDir {
-					return m
-				}
-			}
-			return nil
-		}()
-		if zigMount == nil || zigMount.Input < 0 {
+		if m := mountAt(e, zigDir); m == nil || m.Input < 0 {
 			t.Errorf("%v: no zig at %s", e.Meta.Args, zigDir)
 		}
 		if e.Meta.Args[0] != "/strata/zig/zig" {
-			for _, m := range e.Mounts {
-				if m.Dest == zigCache && (m.MountType != pb.MountType_CACHE || m.Input < 0) {
-					t.Errorf("the cargo step's zig cache does not start from the warm-up: %+v", m)
-				}
+			if m := mountAt(e, zigCache); m == nil || (m.MountType != pb.MountType_CACHE || m.Input < 0) {
+				t.Errorf("the cargo step's zig cache does not start from the warm-up: %+v", m)
 			}
 			continue
 		}
@@ -174,6 +164,16 @@ func TestZigWarmUp(t *testing.T) {
 			t.Errorf("the warm-up waits for the image %s", src.Identifier)
 		}
 	}
+}
+
+// mountAt is the exec's mount at dest, or nil.
+func mountAt(e *pb.ExecOp, dest string) *pb.Mount {
+	for _, m := range e.Mounts {
+		if m.Dest == dest {
+			return m
+		}
+	}
+	return nil
 }
 
 func depsDigest(t *testing.T, rb RustBuild) string {

@@ -47,9 +47,7 @@ func TestWrappersCompileForTheTarget(t *testing.T) {
 	zig, dir, src := realZig(t, "#include <stdio.h>\n#include <math.h>\nint main(int c, char **v) { printf(\"%f\\n\", sqrt((double)c)); return 0; }\n")
 	for rust, machine := range map[string]elf.Machine{"aarch64-unknown-linux-gnu": elf.EM_AARCH64, "x86_64-unknown-linux-gnu": elf.EM_X86_64} {
 		tg, _ := For(rust, "2.17")
-		for name, dt := range Files(dir, zig, tg) {
-			os.WriteFile(name, dt, 0o755)
-		}
+		writeWrappers(t, dir, zig, tg)
 		out := filepath.Join(dir, "hello-"+rust)
 		cmd := exec.Command(Env(dir, tg)["CC_"+strings.ReplaceAll(rust, "-", "_")], "--target="+rust, "-O2", "-o", out, src, "-lm", "-lgcc_s", "-Wl,--no-undefined-version")
 		if b, err := cmd.CombinedOutput(); err != nil {
@@ -81,9 +79,7 @@ func TestWrappersCompileForTheTarget(t *testing.T) {
 func TestMuslWrapperLinksStatically(t *testing.T) {
 	zig, dir, src := realZig(t, "#include <stdio.h>\nint main(void) { puts(\"static hello\"); return 0; }\n")
 	tg, _ := For("x86_64-unknown-linux-musl", "")
-	for name, dt := range Files(dir, zig, tg) {
-		os.WriteFile(name, dt, 0o755)
-	}
+	writeWrappers(t, dir, zig, tg)
 	crt := "/usr/local/rustup/toolchains/x/lib/rustlib/x86_64-unknown-linux-musl/lib/self-contained/"
 	out := filepath.Join(dir, "hello")
 	cmd := exec.Command(Env(dir, tg)["CC_x86_64_unknown_linux_musl"], crt+"crt1.o", crt+"crti.o", crt+"crtbegin.o",
@@ -165,11 +161,7 @@ func TestWarmUpServesRustcsLink(t *testing.T) {
 	if len(before) < 4 {
 		t.Fatalf("the warm-up left %d libraries: %v", len(before), before)
 	}
-	for name, dt := range Files(dir, zig, tg) {
-		if err := os.WriteFile(name, dt, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeWrappers(t, dir, zig, tg)
 	link := exec.Command(Env(dir, tg)["CC_x86_64_unknown_linux_gnu"], "-m64", src, "-Wl,--as-needed", "-Wl,-Bstatic", "-Wl,-Bdynamic",
 		"-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc", "-Wl,--eh-frame-hdr", "-Wl,-z,noexecstack",
 		"-o", filepath.Join(dir, "build_script_build"), "-Wl,--gc-sections", "-pie", "-Wl,-z,relro,-z,now", "-Wl,--strip-debug", "-nodefaultlibs")
@@ -180,6 +172,16 @@ func TestWarmUpServesRustcsLink(t *testing.T) {
 	for lib := range libraries(t, cache) {
 		if !before[lib] {
 			t.Errorf("rustc's link built %s again", lib)
+		}
+	}
+}
+
+// writeWrappers writes a target's wrapper scripts into dir.
+func writeWrappers(t *testing.T, dir, zig string, tg Target) {
+	t.Helper()
+	for name, dt := range Files(dir, zig, tg) {
+		if err := os.WriteFile(name, dt, 0o755); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
