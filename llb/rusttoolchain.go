@@ -55,11 +55,12 @@ var zigReleases = map[string]zigRelease{
 
 // ZigDownload is zig for the build platform: the official release tarball,
 // fetched by BuildKit's HTTP source and verified against its pinned
-// checksum, unpacked by BuildKit itself (as buildx does with a remote
-// tarball context; xz archives need the xz program where buildkitd runs,
-// which the moby/buildkit images carry). No image is involved, so zig is
-// ready, and its libraries built, while the toolchain image is still being
-// pulled. The result holds the release's files (zig, lib/) at its root.
+// checksum, unpacked by BuildKit itself (as the Dockerfile frontend does
+// for ADD and a remote tarball context; xz needs the xz program where
+// buildkitd runs, which the moby/buildkit images carry). No image is
+// involved, so zig is ready, and its libraries built, while the toolchain
+// image is still being pulled. The result holds the release's files (zig,
+// lib/) at its root.
 func ZigDownload(version string, build ocispecs.Platform) (bk.State, error) {
 	rel, ok := zigReleases[version+"/"+build.Architecture]
 	if !ok {
