@@ -19,37 +19,52 @@ import (
 )
 
 // MaskedVersion replaces the versions of local packages in the skeleton.
-const MaskedVersion = "0.0.1"
+// It is a pre-release no published crate would take, and a package whose
+// real version it is is refused: the version is part of every artifact's
+// name (cargo's metadata hash), so a stub's artifacts can never be taken
+// for the real package's, whatever the file times say.
+const MaskedVersion = "0.0.0-strata.stub"
 
 // Recipe is the skeleton of a workspace.
 type Recipe struct {
-	Root     string            // the workspace root in the context
-	Packages []string          // package ID specs (name@version) of the local packages in Cargo.lock, sorted
-	Dirs     []string          // directories of the local packages, sorted
-	Files    map[string][]byte // skeleton files by context path
+	Root  string            // the workspace root in the context
+	Dirs  []string          // directories of the stubbed local packages, sorted
+	Whole []string          // directories the dependency step takes whole from the context, sorted
+	Files map[string][]byte // skeleton files by context path
 }
 
 // Plan reads the workspace at root in fsys (the build context) and returns
-// its skeleton: every manifest with local versions masked and [lints]
-// removed, every target a stub, Cargo.lock masked the same way, and
-// rust-toolchain(.toml) and .cargo/config(.toml) as they are.
+// its skeleton: every manifest with local versions and metadata masked and
+// [lints] removed, every target a stub, Cargo.lock masked the same way,
+// rust-toolchain(.toml) as it is, and the .cargo/config(.toml) of the root
+// and of every directory above it in the context, as cargo reads them.
+// What dependencies are built from is whole: [patch]ed path crates (and
+// their path dependencies) and the directories of [source] replacements
+// (cargo vendor's vendor/).
 func Plan(fsys fs.FS, root string) (*Recipe, error) {
 	root = path.Clean(root)
-	p := &planner{fsys: fsys, root: root, pkgs: map[string]*pkg{}, patches: map[string]bool{}, files: map[string][]byte{}}
+	p := &planner{fsys: fsys, root: root, pkgs: map[string]*pkg{}, whole: map[string]bool{}, files: map[string][]byte{}}
+	for _, f := range []string{"rust-toolchain", "rust-toolchain.toml"} {
+		if dt, err := fs.ReadFile(fsys, path.Join(root, f)); err == nil {
+			p.files[path.Join(root, f)] = dt
+		}
+	}
+	if err := p.configs(); err != nil {
+		return nil, err
+	}
 	if err := p.workspace(); err != nil {
 		return nil, err
 	}
 	if err := p.lock(); err != nil {
 		return nil, err
 	}
-	for _, f := range []string{"rust-toolchain", "rust-toolchain.toml", ".cargo/config.toml", ".cargo/config"} {
-		if dt, err := fs.ReadFile(fsys, path.Join(root, f)); err == nil {
-			p.files[path.Join(root, f)] = dt
+	r := &Recipe{Root: root, Files: p.files}
+	for _, dir := range p.order {
+		if !p.whole[dir] {
+			r.Dirs = append(r.Dirs, dir)
 		}
 	}
-	r := &Recipe{Root: root, Files: p.files, Packages: p.resolved}
-	r.Dirs = append(r.Dirs, p.order...)
-	sort.Strings(r.Packages)
+	r.Whole = slices.Sorted(maps.Keys(p.whole))
 	sort.Strings(r.Dirs)
 	return r, nil
 }
@@ -58,6 +73,7 @@ type pkg struct {
 	dir  string
 	name string
 	doc  map[string]any
+	deps []string // directories of its path dependencies
 }
 
 type planner struct {
@@ -65,12 +81,15 @@ type planner struct {
 	root  string
 	pkgs  map[string]*pkg // by directory
 	order []string
-	// patches are the directories of [patch] and [replace] packages: they
-	// replace registry crates, so their versions must still match the
-	// dependents' requirements and are not masked.
-	patches  map[string]bool
-	resolved []string // package ID specs of the local packages in Cargo.lock
-	files    map[string][]byte
+	// whole are the directories copied whole into the skeleton: [patch]
+	// and [replace] crates and their path dependencies, which registry
+	// crates build against (their versions must still match the
+	// dependents' requirements, so they are not masked either), and
+	// [source] directories.
+	whole map[string]bool
+	// configPatches are the [patch] directories of cargo configurations.
+	configPatches []string
+	files         map[string][]byte
 }
 
 func (p *planner) read(file string) (map[string]any, error) {
@@ -133,9 +152,7 @@ func (p *planner) workspace() error {
 	if err != nil {
 		return err
 	}
-	for _, dir := range patches {
-		p.patches[dir] = true
-	}
+	patches = append(patches, p.configPatches...)
 	queue = append(queue, patches...)
 	if _, ok := doc["package"]; !ok {
 		deps, err := p.pathDeps(p.root, doc)
@@ -162,16 +179,19 @@ func (p *planner) workspace() error {
 		}
 		p.pkgs[dir] = pk
 		p.order = append(p.order, dir)
-		deps, err := p.pathDeps(dir, d)
-		if err != nil {
+		if pk.deps, err = p.pathDeps(dir, d); err != nil {
 			return err
 		}
-		queue = append(queue, deps...)
+		queue = append(queue, pk.deps...)
 	}
 	if _, ok := p.pkgs[p.root]; !ok { // a virtual workspace root
 		p.pkgs[p.root] = &pkg{dir: p.root, doc: doc}
 	}
+	p.markWhole(patches)
 	for _, dir := range append([]string{}, p.order...) {
+		if p.whole[dir] {
+			continue
+		}
 		if err := p.skeleton(p.pkgs[dir]); err != nil {
 			return err
 		}
@@ -180,6 +200,23 @@ func (p *planner) workspace() error {
 		return p.skeleton(p.pkgs[p.root])
 	}
 	return nil
+}
+
+// markWhole marks dirs, and the path dependencies they reach, as whole:
+// a registry crate that depends on a patched crate compiles against its
+// real sources, and so do the patched crate's own path dependencies.
+func (p *planner) markWhole(dirs []string) {
+	for len(dirs) > 0 {
+		dir := dirs[0]
+		dirs = dirs[1:]
+		if p.whole[dir] {
+			continue
+		}
+		p.whole[dir] = true
+		if pk, ok := p.pkgs[dir]; ok {
+			dirs = append(dirs, pk.deps...)
+		}
+	}
 }
 
 // depTables are the dependency tables of a manifest (and of its targets).

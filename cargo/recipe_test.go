@@ -102,7 +102,7 @@ func TestSkeletonContent(t *testing.T) {
 		t.Error("targets are not stubs")
 	}
 	m := string(r.Files["app/Cargo.toml"])
-	for _, want := range []string{`version = '0.0.1'`, `required-features = ['extra']`, `path = 'src/bin/tool.rs'`, `build = 'build.rs'`} {
+	for _, want := range []string{`version = '0.0.0-strata.stub'`, `required-features = ['extra']`, `path = 'src/bin/tool.rs'`, `build = 'build.rs'`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("manifest lacks %s:\n%s", want, m)
 		}
@@ -114,8 +114,8 @@ func TestSkeletonContent(t *testing.T) {
 	if !strings.Contains(l, "1.0.108") || strings.Contains(l, "'1.0.0'") {
 		t.Errorf("lock:\n%s", l)
 	}
-	if strings.Join(r.Packages, ",") != "app@0.0.1" {
-		t.Errorf("packages = %v", r.Packages)
+	if strings.Join(r.Dirs, ",") != "app" || len(r.Whole) != 0 {
+		t.Errorf("dirs = %v, whole = %v", r.Dirs, r.Whole)
 	}
 }
 
@@ -158,8 +158,8 @@ version = "0.3.0"
 
 func TestWorkspaceSkeleton(t *testing.T) {
 	r := plan(t, workspace("1.2.0"), "ws")
-	if got := strings.Join(r.Packages, ","); got != "api@0.0.1,core@0.0.1,shared@0.0.1" {
-		t.Fatalf("packages = %s", got)
+	if got := strings.Join(r.Dirs, ","); got != "shared,ws/crates/api,ws/crates/core" {
+		t.Fatalf("dirs = %s", got)
 	}
 	for _, f := range []string{"ws/Cargo.toml", "ws/crates/api/Cargo.toml", "ws/crates/api/src/main.rs", "ws/crates/core/src/lib.rs", "shared/Cargo.toml", "shared/src/lib.rs"} {
 		if _, ok := r.Files[f]; !ok {

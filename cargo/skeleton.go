@@ -17,16 +17,27 @@ var (
 	stubMain = []byte("fn main() {}\n")
 )
 
+// metadataKeys are the [package] (and [workspace.package]) keys that do not
+// change how dependencies compile: editing them must not re-run the
+// dependency step. They are removed from the skeleton, in members and in
+// the workspace they inherit from alike.
+var metadataKeys = []string{
+	"authors", "badges", "categories", "default-run", "description", "documentation", "exclude",
+	"homepage", "include", "keywords", "license", "license-file", "metadata", "publish", "readme", "repository",
+}
+
 // skeleton writes a package's masked manifest and a stub for each target.
 func (p *planner) skeleton(pk *pkg) error {
 	doc := pk.doc
 	delete(doc, "lints") // [lints] (and lints.workspace) would apply to the stubs
+	delete(doc, "badges")
 	if pt, ok := doc["package"].(map[string]any); ok {
+		for _, k := range metadataKeys {
+			delete(pt, k)
+		}
 		switch pt["version"].(type) {
 		case string, nil: // no version means 0.0.0, which the lock says
-			if !p.patches[pk.dir] {
-				pt["version"] = MaskedVersion
-			}
+			pt["version"] = MaskedVersion
 		}
 		// Targets are stubbed where they are declared or discovered; no
 		// others are discovered from the (missing) sources.
@@ -39,7 +50,11 @@ func (p *planner) skeleton(pk *pkg) error {
 	}
 	if ws, ok := doc["workspace"].(map[string]any); ok {
 		delete(ws, "lints")
+		delete(ws, "metadata")
 		if wp, ok := ws["package"].(map[string]any); ok {
+			for _, k := range metadataKeys {
+				delete(wp, k)
+			}
 			if _, ok := wp["version"]; ok {
 				wp["version"] = MaskedVersion
 			}
@@ -196,7 +211,7 @@ func (p *planner) lock() error {
 	for _, pk := range p.pkgs {
 		if pk.name != "" {
 			local[pk.name] = true
-			patched[pk.name] = patched[pk.name] || p.patches[pk.dir]
+			patched[pk.name] = patched[pk.name] || p.whole[pk.dir]
 		}
 	}
 	// A dependency names a package by "name" or, when the name is not
@@ -209,13 +224,14 @@ func (p *planner) lock() error {
 			continue
 		}
 		v, _ := pk["version"].(string)
+		if v == MaskedVersion {
+			return fmt.Errorf("%s: package %s has version %s, which Strata reserves for the stubs of local packages", file, name, v)
+		}
 		if patched[name] {
-			p.resolved = append(p.resolved, name+"@"+v)
 			continue
 		}
 		localVersion[name+" "+v] = true
 		pk["version"] = MaskedVersion
-		p.resolved = append(p.resolved, name+"@"+MaskedVersion)
 	}
 	for _, pk := range tables(doc["package"]) {
 		deps, _ := pk["dependencies"].([]any)

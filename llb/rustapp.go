@@ -113,10 +113,12 @@ func (r RustBuild) run(st bk.State, script, name, specPath string, extra ...bk.R
 
 // Dependencies is the step that compiles every dependency, for every
 // target, from the skeleton alone: its key is the manifests with local
-// versions masked, the toolchain, zig, the targets, profile and features.
-// The local crates' stub artifacts are removed at its end, so that the
-// build can never take a stub for the real crate (BuildKit's normalized
-// file times would fool cargo's mtime check).
+// versions masked, what dependencies are built from whole (patched crates,
+// vendored sources), the toolchain, zig, the targets, profile and features.
+// The local crates are stubs at a version of their own, so the build never
+// takes their artifacts for the real crates' (the version is in every
+// artifact's name) and nothing needs cleaning: registry crates that share
+// a local crate's name stay built.
 func (r RustBuild) Dependencies() (bk.State, error) {
 	base, err := r.base()
 	if err != nil {
@@ -128,6 +130,9 @@ func (r RustBuild) Dependencies() (bk.State, error) {
 		fa = fa.Mkdir(path.Dir(p), 0o755, bk.WithParents(true), bk.WithCreatedTime(epoch)).
 			Mkfile(p, 0o644, r.Recipe.Files[name], bk.WithCreatedTime(epoch))
 	}
+	for _, dir := range r.Recipe.Whole {
+		fa = fa.Copy(r.Context, dir, path.Join(rustSrc, dir), &bk.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true})
+	}
 	skel := base.File(fa, bk.WithCustomNamef("[%s] cargo skeleton", r.Name), r.Loc.at("apps."+r.Name+".path"))
 	args, err := r.cargoArgs()
 	if err != nil {
@@ -135,16 +140,6 @@ func (r RustBuild) Dependencies() (bk.State, error) {
 	}
 	targets, _ := r.targetTriples()
 	script := rustupTargets(targets) + "\ncargo build " + shellJoin(args)
-	if len(r.Recipe.Packages) > 0 {
-		clean := []string{"--profile", r.App.Rust.Profile}
-		for _, t := range targets {
-			clean = append(clean, "--target", t)
-		}
-		for _, p := range r.Recipe.Packages {
-			clean = append(clean, "-p", p)
-		}
-		script += "\ncargo clean " + shellJoin(clean)
-	}
 	if r.App.Rust.TargetCache {
 		script += "\ncat /proc/sys/kernel/random/uuid >" + path.Join(rustTarget, depsID)
 	}
@@ -156,21 +151,22 @@ func (r RustBuild) Dependencies() (bk.State, error) {
 }
 
 // Output compiles the app for every target platform and returns a state
-// holding each target's binaries at /<triple>/<bin>.
+// holding each target's binaries at /<triple>/<bin>. The build sees the
+// whole context at /src, as cargo run in the context would (build scripts
+// may read files beyond the workspace), but for the spec and the
+// workspace's own target directory.
 func (r RustBuild) Output() (bk.State, error) {
 	deps, err := r.Dependencies()
 	if err != nil {
 		return bk.State{}, err
 	}
-	src := deps
-	for _, dir := range r.sourceDirs() {
-		src = src.File(
-			bk.Copy(r.Context, dir, path.Join(rustSrc, dir), &bk.CopyInfo{
-				CopyDirContentsOnly: true, CreateDestPath: true, ExcludePatterns: append([]string{"target"}, r.Exclude...),
-			}),
-			bk.WithCustomNamef("[%s] copy sources %s", r.Name, dir), r.Loc.at("apps."+r.Name+".path"),
-		)
-	}
+	src := deps.File(
+		bk.Copy(r.Context, "/", rustSrc, &bk.CopyInfo{
+			CopyDirContentsOnly: true, CreateDestPath: true,
+			ExcludePatterns: append([]string{path.Join(r.Recipe.Root, "target")}, r.Exclude...),
+		}),
+		bk.WithCustomNamef("[%s] copy sources", r.Name), r.Loc.at("apps."+r.Name+".path"),
+	)
 	args, err := r.cargoArgs()
 	if err != nil {
 		return bk.State{}, err
@@ -181,9 +177,14 @@ func (r RustBuild) Output() (bk.State, error) {
 	if r.App.Rust.TargetCache {
 		// The cache starts from the dependency step's target directory,
 		// again whenever that step ran again: on any change of its inputs,
-		// the toolchain image and zig included, it writes a new ID.
+		// the toolchain image and zig included, it writes a new ID. cargo
+		// then sees file times that follow content (cargo.Freshness), so
+		// that no build takes artifacts of other sources for its own.
+		state := path.Join(rustTarget, sourcesState)
 		script = "if [ \"$(cat " + path.Join(rustTarget, depsID) + " 2>/dev/null)\" != \"$(cat " + path.Join(rustDeps, depsID) + ")\" ]; then\n" +
-			"find " + rustTarget + " -mindepth 1 -delete && cp -a " + rustDeps + "/. " + rustTarget + "/\nfi\n" + script
+			"find " + rustTarget + " -mindepth 1 -delete && cp -a " + rustDeps + "/. " + rustTarget + "/\nfi\n" +
+			"(cd " + rustSrc + "\n" + cargo.Freshness(state, r.Recipe.Whole) + "\n)\n" +
+			script + "\n" + cargo.FreshnessDone(state)
 		extra = append(extra,
 			bk.AddMount(rustDeps, deps, bk.SourcePath(rustTarget), bk.Readonly),
 			bk.AddMount(rustTarget, bk.Scratch(), bk.AsPersistentCacheDir("strata-cargo-target-"+r.Name, bk.CacheMountLocked)))
@@ -221,20 +222,4 @@ func (r RustBuild) Binary(target ocispecs.Platform) (bk.State, error) {
 		}
 	}
 	return bk.Scratch().File(fa, bk.WithCustomNamef("[%s] binaries for %s", r.Name, platformString(target))), nil
-}
-
-// sourceDirs are the directories to copy the real sources from: the
-// workspace root and the local packages outside it.
-func (r RustBuild) sourceDirs() []string {
-	dirs := []string{r.Recipe.Root}
-	for _, d := range r.Recipe.Dirs {
-		if !within(d, r.Recipe.Root) {
-			dirs = append(dirs, d)
-		}
-	}
-	return dirs
-}
-
-func within(dir, root string) bool {
-	return root == "." || dir == root || strings.HasPrefix(dir, root+"/")
 }

@@ -15,14 +15,15 @@ import (
 
 // Where the Rust steps keep their tools and outputs.
 const (
-	rustSrc     = "/src"
-	rustTarget  = "/strata/target"
-	rustDeps    = "/strata/deps"    // the dependency step's target dir, seeding a target cache
-	depsID      = ".strata-deps-id" // in a target dir: which run of the dependency step it comes from
-	rustOut     = "/out"
-	zigDir      = "/strata/zig"
-	zigWrappers = "/strata/bin"
-	zigCache    = "/strata/zig-cache"
+	rustSrc      = "/src"
+	rustTarget   = "/strata/target"
+	rustDeps     = "/strata/deps"    // the dependency step's target dir, seeding a target cache
+	depsID       = ".strata-deps-id" // in a target dir: which run of the dependency step it comes from
+	sourcesState = ".strata-sources" // in a cached target dir: the sources it is built from (cargo.Freshness)
+	rustOut      = "/out"
+	zigDir       = "/strata/zig"
+	zigWrappers  = "/strata/bin"
+	zigCache     = "/strata/zig-cache"
 )
 
 // RustTriple is the Rust target triple of a platform.

@@ -50,30 +50,224 @@ func For(rust, glibc string) (Target, error) {
 // -Wl,--no-undefined-version and -z nostart-stop-gc (unknown to zig's
 // linker), the start files rustc ships for musl targets (self-contained
 // crt*.o, which would clash with zig's own musl), and -lgcc_s, which
-// Rust's std links and zig provides as libunwind.
+// Rust's std links and zig provides as libunwind. GCC's and clang's
+// -march, -mcpu and -mtune are translated by cpuFlags. The operand of an
+// -X option (-Xassembler -march=...) is another tool's and goes through
+// as it is.
 const wrapper = `#!/bin/sh
 # strata: zig %[1]s for %[2]s
+arch=%[4]s
+%[5]s
 n=$#
+raw=
 while [ "$n" -gt 0 ]; do
 	a=$1
 	shift
 	n=$((n - 1))
+	# The operand of -Xassembler and the like is another tool's, as it is
+	# (-Xassembler -march=armv8-a+crypto is no -march of zig's).
+	if [ -n "$raw" ]; then
+		raw=
+		set -- "$@" "$a"
+		continue
+	fi
 	case $a in
 	--target=* | -target=*) continue ;;
 	-Wl,--no-undefined-version | -Wl,-znostart-stop-gc | -Wl,-z,nostart-stop-gc) continue ;;
 	*/self-contained/crt*.o) continue ;;
 	-lgcc_s) a=-lunwind ;;
+	-Xassembler | -Xlinker | -Xpreprocessor | -Xclang) raw=1 ;;
+	-march=* | -mcpu=* | -mtune=*)
+		cpuflag "$a"
+		if [ -n "$zcpu" ]; then set -- "$@" "-mcpu=$zcpu"; fi
+		if [ -n "$asarch" ]; then set -- "$@" -Xassembler "-march=$asarch"; fi
+		continue
+		;;
 	esac
 	set -- "$@" "$a"
 done
 exec %[3]s %[1]s -target %[2]s "$@"
 `
 
+// cpuFlags are the wrapper's shell functions that translate GCC's and
+// clang's -march, -mcpu and -mtune into zig's -mcpu (zig 0.11 reads all
+// three as its -mcpu=cpu+feature-feature: CPU and feature names spelled
+// with _, a - meaning "without"), and for aarch64 into an -march the
+// assembler gets too: zig gives .S and .s files no CPU features at all.
+// Not a format string: its % are the shell's.
+const cpuFlags = `# cpuflag FLAG sets zcpu, zig's -mcpu (empty: leave zig's default, the
+# target's baseline), and asarch, the assembler's -march (empty: none).
+cpuflag() {
+	zcpu=
+	asarch=
+	case $arch:$1 in
+	# Tuning never changes which instructions are used; zig would take the
+	# tuned-for CPU as the target's (-mtune=haswell turns AVX2 on). GCC reads
+	# -mcpu on x86 as -mtune, clang ignores it.
+	*:-mtune=* | x86_64:-mcpu=*) ;;
+	# native is the build machine's CPU, never the cross target's: zig would
+	# put this machine's features (AVX-512...) into the x86_64 objects.
+	x86_64:-march=native) ;;
+	x86_64:-march=*)
+		zigname "${1#-march=}"
+		zcpu=$zn
+		;;
+	# armv8.2-a+crypto: the architecture version is a zig feature of the
+	# generic CPU (v8_2a), the extensions are zig features too.
+	aarch64:-march=armv*)
+		v=${1#-march=}
+		base=${v%%+*}
+		ver=${base#armv}
+		minor=${ver%-a}
+		minor=${minor#*.}
+		case $ver in
+		8-a) zcpu=generic ;;
+		9-a) zcpu=generic+v9a ;;
+		[89].[1-9]-a) zcpu=generic+v${ver%%.*}_${minor}a ;;
+		8-r) zcpu=generic+v8r ;;
+		*) # not an architecture zig knows: it will say so
+			zcpu=$v
+			return
+			;;
+		esac
+		case $ver in
+		8.[4-9]-a | 9*) a84=1 ;;
+		*) a84= ;;
+		esac
+		aarch64ext "${v#"$base"}"
+		zcpu=$zcpu$zext
+		asarch=$base$asext
+		;;
+	# -mcpu=cortex-a72+crc: zig spells the CPU cortex_a72. A big.LITTLE
+	# pair (cortex-a72.cortex-a53) is the little core, whose features are
+	# the pair's; native is the build machine, so the generic CPU.
+	aarch64:-march=native* | aarch64:-mcpu=*)
+		v=${1#-m*=}
+		c=${v%%+*}
+		case $c in
+		native) zigname generic ;;
+		*) zigname "${c##*.}" ;;
+		esac
+		zcpu=$zn
+		a84=
+		aarch64ext "${v#"$c"}"
+		zcpu=$zcpu$zext
+		# The assembler learns the extensions named, not the CPU's own
+		# (clang 16 ignores -Wa,-mcpu on aarch64).
+		if [ -n "$asext" ]; then asarch=armv8-a$asext; fi
+		;;
+	# Any other -march: zig reports what it does not know.
+	*) zcpu=${1#-m*=} ;;
+	esac
+}
+
+# aarch64ext +EXT+noEXT... sets zext, the zig features of GCC's and
+# clang's aarch64 extensions, and asext, the extensions as clang 16's
+# assembler takes them; a84 is set from armv8.4-a on.
+aarch64ext() {
+	zext=
+	asext=
+	rest=$1
+	while [ -n "$rest" ]; do
+		rest=${rest#+}
+		e=${rest%%+*}
+		rest=${rest#"$e"}
+		s=+
+		case $e in
+		'') continue ;;
+		no*)
+			s=-
+			e=${e#no}
+			;;
+		esac
+		# GCC's rdma is clang 16's (and LLVM's) rdm.
+		if [ "$e" = rdma ]; then e=rdm; fi
+		if [ "$s" = + ]; then asext=$asext+$e; else asext=$asext+no$e; fi
+		case $e in
+		# crypto is aes and sha2, and from armv8.4-a also sha3 and sm4 (GCC,
+		# clang). Without crypto is without all four: zig would keep aes
+		# and sha2 of a CPU that has them.
+		crypto)
+			if [ "$s" = - ]; then
+				zfeat - crypto aes sha2 sha3 sm4
+			elif [ -n "$a84" ]; then
+				zfeat + crypto sha3 sm4
+			else
+				zfeat + crypto
+			fi
+			;;
+		# fp16 is LLVM's fullfp16, and from armv8.4-a brings fp16fml.
+		fp16)
+			if [ "$s" = - ]; then
+				zfeat - fullfp16 fp16fml
+			elif [ -n "$a84" ]; then
+				zfeat + fullfp16 fp16fml
+			else
+				zfeat + fullfp16
+			fi
+			;;
+		# GCC's and clang's names that LLVM spells otherwise.
+		fp) zfeat $s fp_armv8 ;;
+		simd) zfeat $s neon ;;
+		profile) zfeat $s spe ;;
+		rng) zfeat $s rand ;;
+		memtag) zfeat $s mte ;;
+		pmuv3) zfeat $s perfmon ;;
+		predres2) zfeat $s specres2 ;;
+		*)
+			zigname "$e"
+			zfeat $s "$zn"
+			;;
+		esac
+	done
+}
+
+# zfeat +|- FEATURE... adds the features to zext with the sign, dropping
+# their earlier mentions: in GCC and clang the last one wins
+# (+nocrypto+aes has aes), zig would take any - over any +.
+zfeat() {
+	sign=$1
+	shift
+	for f in "$@"; do
+		k=
+		r=$zext
+		while [ -n "$r" ]; do
+			t=${r%"${r#?}"}
+			r=${r#?}
+			g=${r%%[+-]*}
+			r=${r#"$g"}
+			if [ "$g" != "$f" ]; then k=$k$t$g; fi
+		done
+		zext=$k$sign$f
+	done
+}
+
+# zigname NAME sets zn, NAME with _ for - (cortex-a72, x86-64-v2,
+# sve2-aes): zig spells its CPUs and features so, and reads a - as
+# "without" (skylake-avx512 would be skylake without a feature avx512).
+zigname() {
+	zn=
+	r=$1
+	while :; do
+		case $r in
+		*-*)
+			zn=$zn${r%%-*}_
+			r=${r#*-}
+			;;
+		*)
+			zn=$zn$r
+			return
+			;;
+		esac
+	done
+}`
+
 // Files are the wrapper scripts for a target, by path under dir.
 func Files(dir, zig string, t Target) map[string][]byte {
 	out := map[string][]byte{}
+	arch, _, _ := strings.Cut(t.Zig, "-")
 	for _, tool := range []string{"cc", "c++"} {
-		out[path.Join(dir, tool+"-"+t.Rust)] = []byte(fmt.Sprintf(wrapper, tool, t.Zig, zig))
+		out[path.Join(dir, tool+"-"+t.Rust)] = []byte(fmt.Sprintf(wrapper, tool, t.Zig, zig, arch, cpuFlags))
 	}
 	out[path.Join(dir, "ar-"+t.Rust)] = []byte(fmt.Sprintf("#!/bin/sh\n# strata: zig ar for %s\nexec %s ar \"$@\"\n", t.Rust, zig))
 	return out

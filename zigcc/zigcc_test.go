@@ -199,3 +199,134 @@ func libraries(t *testing.T, cache string) map[string]bool {
 	})
 	return libs
 }
+
+// A cpuCase is one compile (-c) through a target's cc wrapper: the
+// -march/-mcpu flags a crate passes, and a source whose #error lines or
+// instructions only pass with what the flags mean to GCC and clang.
+type cpuCase struct {
+	name  string
+	flags []string
+	file  string // a file name: its extension says C or assembler
+	src   string
+}
+
+// runCPUCases compiles each case with the target's wrapper and checks the
+// object is there and built for the machine.
+func runCPUCases(t *testing.T, rust string, machine elf.Machine, cases []cpuCase) {
+	t.Helper()
+	zig, dir, _ := realZig(t, "")
+	tg, err := For(rust, "2.17")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeWrappers(t, dir, zig, tg)
+	cc := Env(dir, tg)["CC_"+strings.ReplaceAll(rust, "-", "_")]
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sub := filepath.Join(dir, strconv.Itoa(i))
+			if err := os.Mkdir(sub, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			src, obj := filepath.Join(sub, c.file), filepath.Join(sub, "out.o")
+			if err := os.WriteFile(src, []byte(c.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(cc, append(append([]string{"-c", "-O2"}, c.flags...), "-o", obj, src)...)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s %s: %v\n%s", strings.Join(c.flags, " "), c.file, err, b)
+			}
+			f, err := elf.Open(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if f.Type != elf.ET_REL || f.Machine != machine {
+				t.Errorf("%s: %v for %v, want an object for %v", c.file, f.Type, f.Machine, machine)
+			}
+		})
+	}
+}
+
+// macros is a C source that compiles only if each macro in want is defined
+// and each in not is not.
+func macros(want, not []string) string {
+	var b strings.Builder
+	for _, m := range want {
+		b.WriteString("#ifndef " + m + "\n#error \"" + m + " is not defined\"\n#endif\n")
+	}
+	for _, m := range not {
+		b.WriteString("#ifdef " + m + "\n#error \"" + m + " is defined\"\n#endif\n")
+	}
+	return b.String() + "int f(int x) { return x + 1; }\n"
+}
+
+// TestWrapperTranslatesAarch64CPUFlags: zig 0.11 takes -march=armv8-a+crypto
+// for a CPU named armv8 ("unknown CPU"); sha2's asm feature passes it to
+// its .S files, libz-ng-sys passes -march=armv8-a+crc. The wrapper gives
+// zig the CPU and features in its own spelling, and the assembler (zig
+// gives it no CPU features) the extensions.
+func TestWrapperTranslatesAarch64CPUFlags(t *testing.T) {
+	const (
+		shaS = "\t.text\n\t.globl f\nf:\n\tsha256h q0, q1, v2.4s\n\taese v0.16b, v1.16b\n\tret\n"
+		crcS = "\t.text\n\t.globl f\nf:\n\tcrc32cx w0, w0, x1\n\tret\n"
+		lseS = "\t.text\n\t.globl f\nf:\n\tldadd x0, x1, [x2]\n\tret\n"
+		rdmS = "\t.text\n\t.globl f\nf:\n\tsqrdmlah v0.4s, v1.4s, v2.4s\n\tret\n"
+		sh3S = "\t.text\n\t.globl f\nf:\n\teor3 v0.16b, v1.16b, v2.16b, v3.16b\n\tsm4e v0.4s, v1.4s\n\tret\n"
+	)
+	cryptoC := "#include <arm_neon.h>\n" + macros([]string{"__ARM_FEATURE_AES", "__ARM_FEATURE_SHA2"}, nil) +
+		"uint32x4_t h(uint32x4_t a, uint32x4_t b, uint32x4_t c) { return vsha256hq_u32(a, b, c); }\n" +
+		"uint8x16_t e(uint8x16_t d, uint8x16_t k) { return vaeseq_u8(d, k); }\n"
+	crcC := "#include <arm_acle.h>\n" + macros([]string{"__ARM_FEATURE_CRC32"}, []string{"__ARM_FEATURE_AES"}) +
+		"uint32_t c(uint32_t a, uint64_t b) { return __crc32cd(a, b); }\n"
+	baseline := macros([]string{"__ARM_NEON"}, []string{"__ARM_FEATURE_CRC32", "__ARM_FEATURE_AES", "__ARM_FEATURE_ATOMICS"})
+	runCPUCases(t, "aarch64-unknown-linux-gnu", elf.EM_AARCH64, []cpuCase{
+		{"sha2-asm", []string{"-march=armv8-a+crypto"}, "sha256_aarch64.S", shaS},
+		{"crypto intrinsics", []string{"-march=armv8-a+crypto"}, "crypto.c", cryptoC},
+		{"libz-ng crc asm", []string{"-march=armv8-a+crc"}, "crc.S", crcS},
+		{"libz-ng crc intrinsics", []string{"-march=armv8-a+crc"}, "crc.c", crcC},
+		{"crypto and crc asm", []string{"-march=armv8-a+crypto+crc"}, "crc.S", crcS},
+		{"armv8.1-a is lse asm", []string{"-march=armv8.1-a"}, "lse.S", lseS},
+		{"armv8.2-a+crypto", []string{"-march=armv8.2-a+crypto"}, "v82.c",
+			macros([]string{"__ARM_FEATURE_ATOMICS", "__ARM_FEATURE_QRDMX", "__ARM_FEATURE_CRC32", "__ARM_FEATURE_AES", "__ARM_FEATURE_SHA2"},
+				[]string{"__ARM_FEATURE_SHA3", "__ARM_FEATURE_DOTPROD"})},
+		{"armv8.2-a+dotprod+fp16", []string{"-march=armv8.2-a+dotprod+fp16"}, "v82.c",
+			macros([]string{"__ARM_FEATURE_DOTPROD", "__ARM_FEATURE_FP16_SCALAR_ARITHMETIC"}, []string{"__ARM_FEATURE_AES"})},
+		{"crypto from armv8.4-a has sha3 and sm4", []string{"-march=armv8.4-a+crypto"}, "v84.c",
+			macros([]string{"__ARM_FEATURE_SHA3", "__ARM_FEATURE_SM4", "__ARM_FEATURE_SHA2"}, nil)},
+		{"crypto from armv8.4-a has sha3 and sm4 asm", []string{"-march=armv8.4-a+crypto"}, "sha3.S", sh3S},
+		{"armv9-a", []string{"-march=armv9-a"}, "v9.c", macros([]string{"__ARM_FEATURE_SVE2"}, nil)},
+		{"GCC's rdma asm", []string{"-march=armv8-a+rdma"}, "rdm.S", rdmS},
+		// clang 16 defines __ARM_FEATURE_QRDMX from armv8.1-a only: this is
+		// zig knowing GCC's name.
+		{"GCC's rdma", []string{"-march=armv8-a+rdma"}, "rdm.c", macros([]string{"__ARM_NEON"}, nil)},
+		{"mcpu cpu", []string{"-mcpu=cortex-a72"}, "a72.c", macros([]string{"__ARM_FEATURE_CRC32", "__ARM_FEATURE_AES"}, nil)},
+		{"mcpu cpu without crypto", []string{"-mcpu=cortex-a72+nocrypto"}, "a72.c",
+			macros([]string{"__ARM_FEATURE_CRC32"}, []string{"__ARM_FEATURE_AES", "__ARM_FEATURE_SHA2", "__ARM_FEATURE_CRYPTO"})},
+		{"the last extension wins", []string{"-mcpu=cortex-a72+nocrypto+aes"}, "a72.c",
+			macros([]string{"__ARM_FEATURE_AES"}, []string{"__ARM_FEATURE_SHA2"})},
+		{"mcpu features asm", []string{"-mcpu=generic+crypto"}, "sha256_aarch64.S", shaS},
+		{"mcpu cpu and features asm", []string{"-mcpu=neoverse-n1+crc"}, "crc.S", crcS},
+		{"native, mtune are not the target's", []string{"-march=native", "-mcpu=native", "-mtune=native", "-mtune=cortex-a72"}, "native.c", baseline},
+		{"-Xassembler's -march is the assembler's", []string{"-Xassembler", "-march=armv8-a+crypto"}, "sha256_aarch64.S", shaS},
+	})
+}
+
+// TestWrapperTranslatesX86CPUFlags: zig 0.11 reads -march, -mcpu and -mtune
+// alike as its -mcpu, with _ in names and a - meaning "without a feature":
+// -march=x86-64-v2 is refused, -mtune=haswell turns AVX2 on, and native is
+// the build machine's CPU.
+func TestWrapperTranslatesX86CPUFlags(t *testing.T) {
+	baseline := macros([]string{"__SSE2__"}, []string{"__SSE3__", "__SSE4_2__", "__AVX__", "__AVX2__"})
+	runCPUCases(t, "x86_64-unknown-linux-gnu", elf.EM_X86_64, []cpuCase{
+		{"x86-64", []string{"-march=x86-64"}, "v1.c", baseline},
+		{"x86-64-v2", []string{"-march=x86-64-v2"}, "v2.c", macros([]string{"__SSE4_2__", "__POPCNT__"}, []string{"__AVX__"})},
+		{"x86-64-v3", []string{"-march=x86-64-v3"}, "v3.c", macros([]string{"__AVX2__", "__FMA__", "__BMI2__"}, []string{"__AVX512F__"})},
+		{"x86-64-v4", []string{"-march=x86-64-v4"}, "v4.c", macros([]string{"__AVX512F__", "__AVX512BW__"}, nil)},
+		{"haswell", []string{"-march=haswell"}, "hsw.c", macros([]string{"__AVX2__"}, []string{"__AVX512F__"})},
+		{"skylake-avx512 is a CPU", []string{"-march=skylake-avx512"}, "skx.c", macros([]string{"__AVX512F__"}, nil)},
+		{"core-avx2", []string{"-march=core-avx2"}, "hsw.c", macros([]string{"__AVX2__"}, nil)},
+		{"native is not the build machine's", []string{"-march=native"}, "native.c", baseline},
+		{"tuning is not codegen", []string{"-mtune=haswell", "-mtune=generic", "-mtune=native", "-mcpu=haswell"}, "tune.c", baseline},
+		{"asm", []string{"-march=x86-64-v3"}, "avx2.S", "\t.text\n\t.globl f\nf:\n\tvpaddd %ymm0, %ymm1, %ymm2\n\tsha256rnds2 %xmm0, %xmm1, %xmm2\n\tret\n"},
+	})
+}

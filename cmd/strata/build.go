@@ -16,6 +16,7 @@ import (
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
 	"github.com/moby/buildkit/util/progress/progressui"
+	digest "github.com/opencontainers/go-digest"
 	"github.com/strata-build/strata/frontend"
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/errgroup"
@@ -112,6 +113,17 @@ func (f *buildFlags) solveOpt(files *outputFiles) (client.SolveOpt, error) {
 		}
 		a["context:"+name] = ref
 	}
+	// BuildKit keeps a local directory's last transfer under the session's
+	// shared key and sends only files whose size, mode or time changed
+	// since: without a key of their own, two checkouts built in turn would
+	// share it, and a file that differs only in content would keep the
+	// other checkout's. buildx keys it on the directory's base name; the
+	// full path is stricter.
+	abs, err := filepath.Abs(f.contextDir)
+	if err != nil {
+		return opt, err
+	}
+	opt.SharedKey = digest.FromString(abs).Encoded()
 	for name, dir := range mounts {
 		fs, err := fsutil.NewFS(dir)
 		if err != nil {
@@ -119,7 +131,6 @@ func (f *buildFlags) solveOpt(files *outputFiles) (client.SolveOpt, error) {
 		}
 		opt.LocalMounts[name] = fs
 	}
-	var err error
 	if opt.Exports, err = parseOutputs(f.outputs.values, files); err != nil {
 		return opt, err
 	}
