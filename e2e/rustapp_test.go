@@ -474,8 +474,10 @@ func sshAgent(t *testing.T, comment string) string {
 	return sock
 }
 
-// TestRustErrors: a missing Cargo.lock, a crate that does not compile and
-// a platform Rust apps do not support each fail with a clear message.
+// TestRustErrors: a missing Cargo.lock, a crate that does not compile, a
+// manifest cargo rejects and a platform Rust apps do not support each fail
+// with a clear message. When cargo fails, its first error line ends the
+// final error the CLI prints, not only the step's log.
 func TestRustErrors(t *testing.T) {
 	const spec = "version: 1\napps:\n  web:\n    lang: rust\n"
 	manifest, lock := webManifest, webLock
@@ -484,13 +486,17 @@ func TestRustErrors(t *testing.T) {
 		files    map[string]string
 		platform string
 		want     []string
+		final    string // the end of the final error line, of the CLI and of buildx
 	}{
 		{"no lock", map[string]string{"Cargo.toml": manifest, "src/main.rs": "fn main() {}\n"}, "linux/amd64",
-			[]string{"strata.yaml:3:3: apps.web.path: Cargo.lock is missing: commit it (cargo generate-lockfile)"}},
+			[]string{"strata.yaml:3:3: apps.web.path: Cargo.lock is missing: commit it (cargo generate-lockfile)"}, ""},
 		{"does not compile", map[string]string{"Cargo.toml": manifest, "Cargo.lock": lock, "src/main.rs": "fn main() { let x: u32 = \"no\"; }\n"},
-			"linux/amd64", []string{"error[E0308]: mismatched types", "[web] cargo build x86_64-unknown-linux-gnu"}},
+			"linux/amd64", []string{"error[E0308]: mismatched types", "[web] cargo build x86_64-unknown-linux-gnu"},
+			": error[E0308]: mismatched types"},
+		{"dependency step", map[string]string{"Cargo.toml": strings.Replace(manifest, "2021", "2030", 1), "Cargo.lock": lock, "src/main.rs": "fn main() {}\n"},
+			"linux/amd64", []string{"[web] cargo build dependencies"}, ": error: failed to parse manifest at `/src/Cargo.toml`"},
 		{"platform", map[string]string{"Cargo.toml": manifest, "Cargo.lock": lock, "src/main.rs": "fn main() {}\n"},
-			"linux/riscv64", []string{"platform linux/riscv64 is not supported for Rust apps"}},
+			"linux/riscv64", []string{"platform linux/riscv64 is not supported for Rust apps"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -509,6 +515,31 @@ func TestRustErrors(t *testing.T) {
 			if strings.Contains(out, "panic") {
 				t.Errorf("panic:\n%s", out)
 			}
+			if tc.final == "" {
+				return
+			}
+			if last := finalError(out, "strata: "); !strings.HasSuffix(last, tc.final) {
+				t.Errorf("the final error does not end with %q:\n%s", tc.final, last)
+			}
+			// The same through the frontend image, in buildx's last line.
+			writeFiles(t, dir, map[string]string{"strata.yaml": syntaxLine + spec})
+			args = append([]string{"buildx", "build", "--progress=plain", "--platform", tc.platform, "-f", dir + "/strata.yaml"}, zigContext...)
+			out, err = run(t, "docker", append(args, dir)...)
+			if last := finalError(out, "ERROR: "); err == nil || !strings.HasSuffix(last, tc.final) {
+				t.Errorf("buildx: the final error does not end with %q (%v):\n%s", tc.final, err, tail(out, 20))
+			}
 		})
 	}
+}
+
+// finalError is the last line of a build's output that starts with
+// prefix: the error the strata CLI ("strata: ") or buildx ("ERROR: ") ends with.
+func finalError(out, prefix string) string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.HasPrefix(lines[i], prefix) {
+			return lines[i]
+		}
+	}
+	return ""
 }

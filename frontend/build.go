@@ -157,7 +157,16 @@ func (b *builder) platform(ctx context.Context, tp *ocispecs.Platform, _ int) (*
 	if err != nil {
 		return nil, err
 	}
-	ref, err := b.solve(ctx, def)
+	// A graph with a Rust build is evaluated here rather than by the
+	// exporter once the frontend has returned, so that a failed cargo step's
+	// error passes through the frontend, which adds cargo's first error
+	// line. The whole graph, not the cargo steps alone: waiting for those
+	// first would hold back the rest of the image until cargo is done.
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports, Evaluate: b.hasRust()})
+	if err != nil {
+		return nil, b.withCargoError(ctx, err)
+	}
+	ref, err := res.SingleRef()
 	if err != nil {
 		return nil, err
 	}

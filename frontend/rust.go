@@ -55,6 +55,13 @@ func (b *builder) rustBinary(ctx context.Context, name string, a *spec.App, targ
 	return st, nil
 }
 
+// hasRust tells whether the graphs made so far hold a Rust build.
+func (b *builder) hasRust() bool {
+	b.inputsMu.Lock()
+	defer b.inputsMu.Unlock()
+	return len(b.rust) > 0
+}
+
 func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (strllb.RustBuild, error) {
 	p := "apps." + name
 	rb := strllb.RustBuild{Name: name, App: a, Build: b.build, Targets: b.targetPlatforms(), Loc: b.locator(),

@@ -139,7 +139,7 @@ func (r RustBuild) Dependencies() (bk.State, error) {
 		return bk.State{}, err
 	}
 	targets, _ := r.targetTriples()
-	script := rustupTargets(targets) + "\ncargo build " + shellJoin(args)
+	script := rustupTargets(targets) + "\n" + keepStderr("cargo build "+shellJoin(args))
 	if r.App.Rust.TargetCache {
 		script += "\ncat /proc/sys/kernel/random/uuid >" + path.Join(rustTarget, depsID)
 	}
@@ -172,7 +172,7 @@ func (r RustBuild) Output() (bk.State, error) {
 		return bk.State{}, err
 	}
 	targets, _ := r.targetTriples()
-	script := "cargo build " + shellJoin(args)
+	script := keepStderr("cargo build " + shellJoin(args))
 	var extra []bk.RunOption
 	if r.App.Rust.TargetCache {
 		// The cache starts from the dependency step's target directory,

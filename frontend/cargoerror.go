@@ -1,0 +1,122 @@
+package frontend
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"time"
+
+	"github.com/containerd/platforms"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/grpcerrors"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	strllb "github.com/strata-build/strata/llb"
+	"google.golang.org/grpc/status"
+)
+
+// How much of a failed cargo step's stderr is read for its first error,
+// and how long that may take.
+const (
+	stderrChunk   = 1 << 20
+	stderrMax     = 64 << 20
+	stderrTimeout = time.Minute
+)
+
+// withCargoError adds cargo's first error line to the error of a solve
+// whose failed step is a cargo step, so that it ends the build's final
+// error (BuildKit's own says only `process "sh -ec ..." did not complete
+// successfully: exit code: 101`). The step kept cargo's stderr in its root
+// filesystem, which BuildKit keeps for the error (the SolveError's mount
+// IDs, as for buildx's debug shell); the frontend reads it from a container
+// on that root, which runs no process. Any other error, or one whose
+// stderr cannot be read, is returned unchanged.
+func (b *builder) withCargoError(ctx context.Context, err error) error {
+	var se *errdefs.SolveError
+	if !errors.As(err, &se) || se.Solve == nil {
+		return err
+	}
+	exec := se.Op.GetExec()
+	if exec == nil || exec.Meta == nil || !strllb.KeepsCargoStderr(exec.Meta.Args) {
+		return err
+	}
+	p := se.Op.GetPlatform()
+	if p == nil || !platforms.OnlyStrict(b.build).Match(ocispecs.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}) {
+		return err // the cargo steps run on the build platform
+	}
+	root := ""
+	for i, m := range exec.Mounts {
+		if m.Dest == pb.RootMount && i < len(se.MountIDs) {
+			root = se.MountIDs[i]
+		}
+	}
+	if root == "" {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, stderrTimeout)
+	defer cancel()
+	line, rerr := b.readCargoError(ctx, root, p)
+	if rerr != nil || line == "" {
+		return err
+	}
+	return &toolError{err: err, line: line}
+}
+
+// readCargoError reads cargo's first error line from the kept stderr in a
+// failed step's root, chunk by chunk, stopping at the first error.
+func (b *builder) readCargoError(ctx context.Context, root string, p *pb.Platform) (string, error) {
+	ctr, err := b.c.NewContainer(ctx, gwclient.NewContainerRequest{
+		Mounts:   []gwclient.Mount{{Dest: pb.RootMount, ResultID: root, MountType: pb.MountType_BIND, Readonly: true}},
+		NetMode:  pb.NetMode_NONE,
+		Platform: p,
+	})
+	if err != nil {
+		return "", err
+	}
+	defer ctr.Release(context.WithoutCancel(ctx))
+	var pending []byte // an incomplete last line
+	for off := 0; off < stderrMax; off += stderrChunk {
+		dt, err := ctr.ReadFile(ctx, gwclient.ReadContainerRequest{ReadRequest: gwclient.ReadRequest{
+			Filename: strllb.CargoStderr,
+			Range:    &gwclient.FileRange{Offset: off, Length: stderrChunk},
+		}})
+		if err != nil {
+			return "", err
+		}
+		pending = append(pending, dt...)
+		if len(dt) < stderrChunk { // the end of the file
+			return strllb.CargoFirstError(pending), nil
+		}
+		complete := pending
+		if i := bytes.LastIndexByte(pending, '\n'); i >= 0 {
+			complete, pending = pending[:i+1], append([]byte(nil), pending[i+1:]...)
+		} else {
+			complete = nil
+		}
+		if line := strllb.CargoFirstError(complete); line != "" {
+			return line, nil
+		}
+	}
+	return "", nil
+}
+
+// toolError is a failed step's error ending with the tool's own first
+// error line. The original error stays wrapped: its SolveError, vertex and
+// source (the spec's line) still reach buildx.
+type toolError struct {
+	err  error
+	line string
+}
+
+func (e *toolError) Error() string { return e.err.Error() + ": " + e.line }
+
+func (e *toolError) Unwrap() error { return e.err }
+
+// GRPCStatus keeps the line when the error crosses the gateway: BuildKit's
+// grpcerrors.ToGRPC takes the message of the first gRPC status in the
+// chain, which would be the solve error's own, and drop it. The typed
+// details are collected from the chain as before.
+func (e *toolError) GRPCStatus() *status.Status {
+	return status.New(grpcerrors.Code(e.err), e.Error())
+}
