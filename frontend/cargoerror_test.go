@@ -29,7 +29,7 @@ func solveError(args ...string) error {
 func TestToolErrorCrossesGateway(t *testing.T) {
 	ctx := context.Background()
 	const line = "error[E0308]: mismatched types"
-	orig := solveError("sh", "-ec", "cargo build")
+	orig := solveError("sh", "-e", "/strata/step/cargo.sh")
 	got := grpcerrors.FromGRPC(grpcerrors.ToGRPC(ctx, &toolError{err: orig, line: line}))
 	if want := orig.Error() + ": " + line; got.Error() != want {
 		t.Errorf("message %q, want %q", got.Error(), want)

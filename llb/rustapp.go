@@ -90,8 +90,15 @@ func (r RustBuild) run(st bk.State, script, name, specPath string, extra ...bk.R
 	if err != nil {
 		return bk.ExecState{}, err
 	}
+	// The script is a file, not an argument: BuildKit quotes a failed
+	// process's arguments in the build's final error, which then reads
+	// `process "sh -e /strata/step/cargo.sh" did not complete successfully`
+	// rather than quoting pages of shell.
+	file := bk.Scratch().File(bk.Mkfile(path.Base(cargoScript), 0o644, []byte(script), bk.WithCreatedTime(epoch)),
+		bk.WithCustomNamef("%s: script", name))
 	opts := []bk.RunOption{
-		bk.Args([]string{"sh", "-ec", script}),
+		bk.Args(cargoStepArgs),
+		bk.AddMount(path.Dir(cargoScript), file, bk.Readonly),
 		bk.Dir(path.Join(rustSrc, r.Recipe.Root)),
 		bk.AddMount(zigDir, r.Zig, bk.Readonly),
 		bk.AddMount(zigWrappers, wrappers, bk.Readonly),
@@ -139,7 +146,7 @@ func (r RustBuild) Dependencies() (bk.State, error) {
 		return bk.State{}, err
 	}
 	targets, _ := r.targetTriples()
-	script := rustupTargets(targets) + "\n" + keepStderr("cargo build "+shellJoin(args))
+	script := r.scrub(rustTarget, rustSrc, "/tmp") + rustupTargets(targets) + "\n" + keepStderr("cargo build "+shellJoin(args))
 	if r.App.Rust.TargetCache {
 		script += "\ncat /proc/sys/kernel/random/uuid >" + path.Join(rustTarget, depsID)
 	}
@@ -196,6 +203,7 @@ func (r RustBuild) Output() (bk.State, error) {
 			script += "\ncp " + shellQuote(path.Join(dir, b)) + " " + shellQuote(path.Join(rustOut, t, b))
 		}
 	}
+	script = r.scrub(rustTarget, rustOut) + script
 	run, err := r.run(src, script, "["+r.Name+"] cargo build "+strings.Join(targets, " "), "apps."+r.Name+".rust", extra...)
 	if err != nil {
 		return bk.State{}, err
@@ -222,4 +230,17 @@ func (r RustBuild) Binary(target ocispecs.Platform) (bk.State, error) {
 		}
 	}
 	return bk.Scratch().File(fa, bk.WithCustomNamef("[%s] binaries for %s", r.Name, platformString(target))), nil
+}
+
+// scrub is the EXIT trap that keeps the secrets' values out of what a cargo
+// step leaves in dirs (see scrubSecrets), or nothing without secrets.
+func (r RustBuild) scrub(dirs ...string) string {
+	var envs []string
+	for _, s := range r.App.Rust.Secrets {
+		envs = append(envs, s.Env)
+	}
+	if len(envs) == 0 {
+		return ""
+	}
+	return scrubSecrets(envs, dirs, CargoStderr) + "\n"
 }

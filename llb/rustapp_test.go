@@ -2,6 +2,7 @@ package llb
 
 import (
 	"context"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/strata-build/strata/cargo"
 )
@@ -52,16 +54,45 @@ func execs(t *testing.T, st bk.State) []*pb.Op {
 	return out
 }
 
-// cargoExec is the exec whose script contains s.
-func cargoExec(t *testing.T, st bk.State, s string) *pb.ExecOp {
+// cargoStep is a cargo step's exec and its script (a mounted file).
+type cargoStep struct {
+	*pb.ExecOp
+	Script string
+}
+
+// cargoExec is the cargo step whose script contains s.
+func cargoExec(t *testing.T, st bk.State, s string) cargoStep {
 	t.Helper()
-	for _, op := range execs(t, st) {
-		if a := op.GetExec().Meta.Args; len(a) == 3 && strings.Contains(a[2], s) {
-			return op.GetExec()
+	def, err := st.Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byDigest := map[digest.Digest]*pb.Op{}
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		byDigest[digest.FromBytes(dt)] = &op
+	}
+	for _, op := range byDigest {
+		e := op.GetExec()
+		if e == nil || !KeepsCargoStderr(e.Meta.Args) {
+			continue
+		}
+		for _, m := range e.Mounts {
+			if m.Dest != path.Dir(cargoScript) {
+				continue
+			}
+			for _, a := range byDigest[digest.Digest(op.Inputs[m.Input].Digest)].GetFile().GetActions() {
+				if mk := a.GetMkfile(); mk != nil && mk.Path == "/"+path.Base(cargoScript) && strings.Contains(string(mk.Data), s) {
+					return cargoStep{e, string(mk.Data)}
+				}
+			}
 		}
 	}
-	t.Fatalf("no exec running %q", s)
-	return nil
+	t.Fatalf("no cargo step running %q", s)
+	return cargoStep{}
 }
 
 func TestRustExecsRunOnTheBuildPlatform(t *testing.T) {
@@ -92,7 +123,7 @@ func TestRustTargetsShareOneBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	build := cargoExec(t, out, "\ncp ")
-	script := build.Meta.Args[2]
+	script := build.Script
 	for _, want := range []string{"'--target' 'aarch64-unknown-linux-gnu' '--target' 'x86_64-unknown-linux-gnu'",
 		"cp '/strata/target/aarch64-unknown-linux-gnu/release/web' '/out/aarch64-unknown-linux-gnu/web'"} {
 		if !strings.Contains(script, want) {
@@ -106,7 +137,7 @@ func TestRustTargetsShareOneBuild(t *testing.T) {
 		for _, op := range def.Def {
 			var o pb.Op
 			_ = o.UnmarshalVT(op)
-			if e := o.GetExec(); e != nil && strings.Contains(e.Meta.Args[2], "cp ") {
+			if e := o.GetExec(); e != nil && KeepsCargoStderr(e.Meta.Args) && slices.ContainsFunc(e.Mounts, func(m *pb.Mount) bool { return m.Dest == rustOut }) {
 				heads[string(op)] = true
 			}
 		}
@@ -231,8 +262,8 @@ func TestRustStepsShareEnvAndArgs(t *testing.T) {
 	if !slices.Equal(deps.Meta.Env, build.Meta.Env) {
 		t.Errorf("env differs:\n%v\n%v", deps.Meta.Env, build.Meta.Env)
 	}
-	line := func(e *pb.ExecOp) string {
-		for _, l := range strings.Split(e.Meta.Args[2], "\n") {
+	line := func(e cargoStep) string {
+		for _, l := range strings.Split(e.Script, "\n") {
 			if strings.HasPrefix(l, "cargo build ") {
 				return l
 			}
@@ -252,7 +283,7 @@ func TestRustStepsShareEnvAndArgs(t *testing.T) {
 	if strings.Contains(env, "TOKEN") {
 		t.Errorf("a secret is in the env: %s", env)
 	}
-	for _, e := range []*pb.ExecOp{deps, build} {
+	for _, e := range []cargoStep{deps, build} {
 		var secret, ssh bool
 		for _, m := range e.Mounts {
 			secret = secret || m.MountType == pb.MountType_SECRET
@@ -267,8 +298,8 @@ func TestRustStepsShareEnvAndArgs(t *testing.T) {
 	}
 	// cargo clean -p cleans every package of a name, registry ones too:
 	// the stubs' own version keeps them apart instead.
-	if strings.Contains(deps.Meta.Args[2], "cargo clean") {
-		t.Errorf("the dependency step cleans by name: %s", deps.Meta.Args[2])
+	if strings.Contains(deps.Script, "cargo clean") {
+		t.Errorf("the dependency step cleans by name: %s", deps.Script)
 	}
 }
 
@@ -331,17 +362,17 @@ func TestRustTargetCache(t *testing.T) {
 	if !cache || !seed {
 		t.Errorf("mounts: target cache %v, seed %v", cache, seed)
 	}
-	if !strings.HasPrefix(build.Meta.Args[2], `if [ "$(cat /strata/target/.strata-deps-id 2>/dev/null)" != "$(cat /strata/deps/.strata-deps-id)" ]; then`) {
-		t.Errorf("the build does not seed the cache: %s", build.Meta.Args[2])
+	if !strings.HasPrefix(build.Script, `if [ "$(cat /strata/target/.strata-deps-id 2>/dev/null)" != "$(cat /strata/deps/.strata-deps-id)" ]; then`) {
+		t.Errorf("the build does not seed the cache: %s", build.Script)
 	}
-	script := build.Meta.Args[2]
+	script := build.Script
 	fresh, cargoAt, done := strings.Index(script, "strata_sources | LC_ALL=C sort >'/strata/target/.strata-sources'.new"),
 		strings.Index(script, "\ncargo build "), strings.Index(script, "\nmv -f '/strata/target/.strata-sources'.new '/strata/target/.strata-sources'")
 	if fresh < 0 || cargoAt < fresh || done < cargoAt {
 		t.Errorf("file times do not follow content around cargo: %s", script)
 	}
-	if deps := cargoExec(t, out, "rustup target add"); !strings.HasSuffix(deps.Meta.Args[2], "\ncat /proc/sys/kernel/random/uuid >/strata/target/.strata-deps-id") {
-		t.Errorf("the dependency step writes no ID: %s", deps.Meta.Args[2])
+	if deps := cargoExec(t, out, "rustup target add"); !strings.HasSuffix(deps.Script, "\ncat /proc/sys/kernel/random/uuid >/strata/target/.strata-deps-id") {
+		t.Errorf("the dependency step writes no ID: %s", deps.Script)
 	}
 	if env := strings.Join(build.Meta.Env, " "); strings.Contains(env, "CARGO_INCREMENTAL=0") {
 		t.Error("incremental compilation is off with a target cache")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -32,10 +33,15 @@ func keepStderrAt(cmd, file string) string {
 		"rm -rf " + dir
 }
 
+// cargoScript is where a cargo step's script is mounted; cargoStepArgs run it.
+const cargoScript = "/strata/step/cargo.sh"
+
+var cargoStepArgs = []string{"sh", "-e", cargoScript}
+
 // KeepsCargoStderr tells whether an exec's arguments are those of a cargo
-// step that keeps cargo's stderr at CargoStderr.
+// step, which keeps cargo's stderr at CargoStderr.
 func KeepsCargoStderr(args []string) bool {
-	return len(args) == 3 && args[0] == "sh" && strings.Contains(args[2], "| tee "+CargoStderr+" ")
+	return slices.Equal(args, cargoStepArgs)
 }
 
 var (
