@@ -11,11 +11,13 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"path"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Formats of a layer archive.
@@ -24,22 +26,49 @@ const (
 	TarGz = "tar.gz"
 )
 
-// zipEpoch is the earliest time a zip entry can carry (MS-DOS time).
-var zipEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+// zipEpoch and zipEnd are the first and last times a zip entry can carry
+// (an MS-DOS date and time, in two-second steps).
+var (
+	zipEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	zipEnd   = time.Date(2107, 12, 31, 23, 59, 58, 0, time.UTC)
+)
+
+// zipTime is the time of every entry of a zip for mtime (SOURCE_DATE_EPOCH):
+// in UTC, to the two seconds of an MS-DOS time so that every time field of
+// the zip says the same, 1980-01-01 00:00:00 for anything earlier. Past
+// 2107 it is an error: a zip cannot carry the time asked for.
+func zipTime(mtime time.Time) (time.Time, error) {
+	if mtime.Before(zipEpoch) {
+		return zipEpoch, nil
+	}
+	s := mtime.Unix()
+	if s > zipEnd.Unix()+1 {
+		return time.Time{}, fmt.Errorf("the archive time %s (SOURCE_DATE_EPOCH=%d) is after %s, the last a zip can carry",
+			mtime.UTC().Format(time.RFC3339), s, zipEnd.Format(time.RFC3339))
+	}
+	return time.Unix(s-s%2, 0).UTC(), nil
+}
 
 // WriteArchive writes the layer as a deterministic archive: entries sorted
 // (with their directories), one fixed time, owner 0, Unix modes and
 // symlinks kept. It fills each entry's size and sha256.
 func (l *Layer) WriteArchive(w io.Writer, root, format string, mtime time.Time) error {
+	return l.writeArchive(w, root, format, mtime, &budget{})
+}
+
+// writeArchive is WriteArchive within a compressed-size limit: past it, it
+// stops compressing and returns an *overZipped.
+func (l *Layer) writeArchive(w io.Writer, root, format string, mtime time.Time, lim *budget) error {
 	r := rootFS{root}
+	w = limitWriter{w, lim}
 	var aw archiveWriter
 	switch format {
 	case Zip:
-		zw := zip.NewWriter(w)
-		if mtime.Before(zipEpoch) {
-			mtime = zipEpoch
+		t, err := zipTime(mtime)
+		if err != nil {
+			return err
 		}
-		aw = &zipArchive{zw: zw, mtime: mtime}
+		aw = newZipArchive(zip.NewWriter(w), t)
 	case TarGz:
 		gz, err := gzip.NewWriterLevel(w, gzip.BestCompression)
 		if err != nil {
@@ -64,7 +93,7 @@ func (l *Layer) WriteArchive(w io.Writer, root, format string, mtime time.Time) 
 		}
 	}
 	if z, ok := aw.(*zipArchive); ok {
-		if err := l.writeZipEntries(z, r); err != nil {
+		if err := l.writeZipEntries(z, r, lim); err != nil {
 			return err
 		}
 		return aw.close()
@@ -78,7 +107,7 @@ func (l *Layer) WriteArchive(w io.Writer, root, format string, mtime time.Time) 
 			}
 			continue
 		}
-		if err := l.writeTarFile(t, r, e); err != nil {
+		if err := l.writeTarFile(t, r, e, lim); err != nil {
 			return err
 		}
 	}
@@ -101,7 +130,7 @@ func (l *Layer) checkPaths() error {
 
 // writeTarFile streams one file into a tar (zip files are compressed ahead,
 // in writeZipEntries).
-func (l *Layer) writeTarFile(t *tarArchive, r rootFS, e *Entry) error {
+func (l *Layer) writeTarFile(t *tarArchive, r rootFS, e *Entry, lim *budget) error {
 	f, err := os.Open(r.host(e.Source))
 	if err != nil {
 		return err
@@ -121,7 +150,7 @@ func (l *Layer) writeTarFile(t *tarArchive, r rootFS, e *Entry) error {
 		return err
 	}
 	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(w, h), f); err != nil {
+	if _, err := io.Copy(io.MultiWriter(w, h), sourceReader{f, lim, nil}); err != nil {
 		return err
 	}
 	e.SHA256 = hex.EncodeToString(h.Sum(nil))
@@ -134,31 +163,65 @@ type archiveWriter interface {
 	close() error
 }
 
+// zipArchive writes every entry raw, its header whole: the same MS-DOS
+// date and time (CreateRaw leaves them as given, CreateHeader sets them
+// from Modified), the same extended timestamp, "made by" Unix with the
+// Unix mode and type in the external attributes, and no data descriptor.
 type zipArchive struct {
-	zw    *zip.Writer
-	mtime time.Time
+	zw         *zip.Writer
+	date, time uint16 // MS-DOS
+	extra      []byte // the extended timestamp, if the time fits it
 }
 
-func (z *zipArchive) header(name string, mode fs.FileMode, method uint16) *zip.FileHeader {
-	h := &zip.FileHeader{Name: name, Method: method, Modified: z.mtime}
+func newZipArchive(zw *zip.Writer, t time.Time) *zipArchive {
+	z := &zipArchive{zw: zw,
+		date: uint16(t.Day() + int(t.Month())<<5 + (t.Year()-1980)<<9),
+		time: uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11)}
+	// Info-ZIP's extended timestamp (0x5455), mtime only, the same in the
+	// local and central headers: unzip then sets the time in UTC, not the
+	// DOS time in its own time zone. Its 32 bits are read as signed, so
+	// after 2038 there is none, in no entry.
+	if s := t.Unix(); s <= math.MaxInt32 {
+		z.extra = []byte{0x55, 0x54, 5, 0, 1, byte(s), byte(s >> 8), byte(s >> 16), byte(s >> 24)}
+	}
+	return z
+}
+
+// create starts an entry whose data, already compressed by method, is
+// csize bytes of size uncompressed with the given CRC-32.
+func (z *zipArchive) create(name string, mode fs.FileMode, method uint16, crc uint32, size, csize uint64) (io.Writer, error) {
+	h := &zip.FileHeader{Name: name, Method: method, CRC32: crc, UncompressedSize64: size, CompressedSize64: csize,
+		ModifiedDate: z.date, ModifiedTime: z.time, Extra: slices.Clone(z.extra)}
 	h.SetMode(mode)
-	return h
+	h.CreatorVersion = 3<<8 | 20 // made by Unix, zip 2.0
+	h.ReaderVersion = 20
+	if !isASCII(name) && utf8.ValidString(name) {
+		h.Flags |= 0x800 // the name is UTF-8
+	}
+	return z.zw.CreateRaw(h)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func (z *zipArchive) dir(name string) error {
-	_, err := z.zw.CreateHeader(z.header(name, fs.ModeDir|0o755, zip.Store))
+	_, err := z.create(name, fs.ModeDir|0o755, zip.Store, 0, 0, 0)
 	return err
 }
 
 // symlink stores the link as Info-ZIP does: Unix mode S_IFLNK, the target as
-// content. A zip that flattened soname links would hold each library twice.
+// content, its CRC and sizes in the header (no data descriptor, which some
+// readers refuse on stored entries). A zip that flattened soname links
+// would hold each library twice.
 func (z *zipArchive) symlink(name, target string) error {
-	h := z.header(name, fs.ModeSymlink|0o777, zip.Store)
-	// Raw, with its CRC and sizes in the header: no data descriptor, which
-	// some readers refuse on stored entries.
-	h.CRC32 = crc32.ChecksumIEEE([]byte(target))
-	h.CompressedSize64, h.UncompressedSize64 = uint64(len(target)), uint64(len(target))
-	w, err := z.zw.CreateRaw(h)
+	n := uint64(len(target))
+	w, err := z.create(name, fs.ModeSymlink|0o777, zip.Store, crc32.ChecksumIEEE([]byte(target)), n, n)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -47,8 +48,14 @@ const packagesFile = "/.strata/packages.tsv"
 
 // Build assembles the layer and writes its archive, manifest and size
 // report. Over a size limit it returns an error naming the largest files
-// and writes no archive.
+// and writes no archive: over the unzipped limit before anything is
+// compressed, over the zipped one as soon as that is certain.
 func Build(opt BuildOptions) (*Manifest, string, error) {
+	if opt.Format == Zip {
+		if _, err := zipTime(opt.MTime); err != nil {
+			return nil, "", err
+		}
+	}
 	l, err := Assemble(opt.Options)
 	if err != nil {
 		return nil, "", err
@@ -67,13 +74,30 @@ func Build(opt BuildOptions) (*Manifest, string, error) {
 		return nil, "", err
 	}
 	archive := opt.Name + "." + opt.Format
+	m := &Manifest{
+		Name: opt.Name, Runtime: opt.Profile.Name, Machine: l.Machine.String(), Format: opt.Format, Prefix: opt.Prefix,
+		Archive: archive, Glibc: l.Glibc, Files: l.Entries,
+	}
+	for _, e := range l.Entries {
+		m.UncompressedSize += e.Size
+	}
+	if p := opt.Profile; p.MaxUnzipped > 0 && m.UncompressedSize > p.MaxUnzipped {
+		return m, l.report(m, p, "no "+m.Format+" written"), overLimit(m, p, l, false)
+	}
 	tmp, err := os.CreateTemp(opt.Out, ".strata-layer-*")
 	if err != nil {
 		return nil, "", err
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	if err := l.WriteArchive(io.MultiWriter(tmp, h), opt.Root, opt.Format, opt.MTime); err != nil {
+	err = l.writeArchive(io.MultiWriter(tmp, h), opt.Root, opt.Format, opt.MTime, &budget{max: opt.Profile.MaxZipped})
+	if over := (*overZipped)(nil); errors.As(err, &over) {
+		tmp.Close()
+		m.CompressedSize = over.atLeast
+		report := l.report(m, opt.Profile, "at least "+mb(m.CompressedSize)+" as "+m.Format+" when compression stopped")
+		return m, report, overLimit(m, opt.Profile, l, true)
+	}
+	if err != nil {
 		tmp.Close()
 		return nil, "", err
 	}
@@ -87,15 +111,12 @@ func Build(opt BuildOptions) (*Manifest, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	m := &Manifest{
-		Name: opt.Name, Runtime: opt.Profile.Name, Machine: l.Machine.String(), Format: opt.Format, Prefix: opt.Prefix,
-		Archive: archive, SHA256: hex.EncodeToString(h.Sum(nil)), CompressedSize: fi.Size(), Glibc: l.Glibc, Files: l.Entries,
-	}
+	m.SHA256, m.CompressedSize, m.UncompressedSize = hex.EncodeToString(h.Sum(nil)), fi.Size(), 0
 	for _, e := range l.Entries {
 		m.UncompressedSize += e.Size
 	}
-	report := l.report(m, opt.Profile)
-	if err := overLimit(m, opt.Profile, l); err != nil {
+	report := l.report(m, opt.Profile, "")
+	if err := overLimit(m, opt.Profile, l, false); err != nil {
 		return m, report, err
 	}
 	if err := os.Rename(tmp.Name(), filepath.Join(opt.Out, archive)); err != nil {
@@ -116,10 +137,16 @@ func Build(opt BuildOptions) (*Manifest, string, error) {
 	return m, report, os.WriteFile(filepath.Join(opt.Out, opt.Name+".report.txt"), []byte(report), 0o644)
 }
 
-func overLimit(m *Manifest, p Profile, l *Layer) error {
+// overLimit is the error of a layer over a size limit; zippedAtLeast says
+// its compressed size is a lower bound, compression having stopped there.
+func overLimit(m *Manifest, p Profile, l *Layer, zippedAtLeast bool) error {
 	var over []string
 	if p.MaxZipped > 0 && m.CompressedSize > p.MaxZipped {
-		over = append(over, fmt.Sprintf("%s compressed, over the limit of %s", mb(m.CompressedSize), mb(p.MaxZipped)))
+		size := mb(m.CompressedSize)
+		if zippedAtLeast {
+			size = "at least " + size
+		}
+		over = append(over, fmt.Sprintf("%s compressed, over the limit of %s", size, mb(p.MaxZipped)))
 	}
 	if p.MaxUnzipped > 0 && m.UncompressedSize > p.MaxUnzipped {
 		over = append(over, fmt.Sprintf("%s unpacked, over the limit of %s", mb(m.UncompressedSize), mb(p.MaxUnzipped)))
@@ -190,7 +217,9 @@ func (l *Layer) largest(n int) []string {
 	return out
 }
 
-func (l *Layer) report(m *Manifest, p Profile) string {
+// report is the size report; zipped, if set, stands for the archive's
+// size when it was not written whole.
+func (l *Layer) report(m *Manifest, p Profile, zipped string) string {
 	var b strings.Builder
 	files := 0
 	for _, e := range l.Entries {
@@ -198,8 +227,11 @@ func (l *Layer) report(m *Manifest, p Profile) string {
 			files++
 		}
 	}
-	fmt.Fprintf(&b, "layer %s for %s (%s): %d files and %d soname links, %s unpacked, %s as %s\n",
-		m.Name, p.Name, m.Machine, files, len(l.Entries)-files, mb(m.UncompressedSize), mb(m.CompressedSize), m.Format)
+	if zipped == "" {
+		zipped = mb(m.CompressedSize) + " as " + m.Format
+	}
+	fmt.Fprintf(&b, "layer %s for %s (%s): %d files and %d soname links, %s unpacked, %s\n",
+		m.Name, p.Name, m.Machine, files, len(l.Entries)-files, mb(m.UncompressedSize), zipped)
 	fmt.Fprintf(&b, "glibc needed: %s (the runtime has %s)\n", m.Glibc, p.Glibc)
 	if p.MaxZipped > 0 || p.MaxUnzipped > 0 {
 		fmt.Fprintf(&b, "limits: %s\n", p.Limits)

@@ -2,7 +2,6 @@ package layer
 
 import (
 	"archive/zip"
-	"bytes"
 	"compress/flate"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sync"
 )
 
 // deflated is one file compressed ahead of its place in the archive.
@@ -25,16 +25,21 @@ type deflated struct {
 // writeZipEntries writes the entries of a zip in order while compressing
 // the next files on every core: best compression of a 200 MB layer takes
 // half a minute on one. Each entry is compressed on its own, so the bytes
-// are the same whatever the scheduling.
-func (l *Layer) writeZipEntries(z *zipArchive, r rootFS) error {
+// are the same whatever the scheduling. Past lim, or on any error, every
+// worker stops, and none is left running on return.
+func (l *Layer) writeZipEntries(z *zipArchive, r rootFS, lim *budget) error {
 	results := make([]chan deflated, len(l.Entries))
 	for i := range results {
 		results[i] = make(chan deflated, 1)
 	}
 	slots := make(chan struct{}, runtime.GOMAXPROCS(0)+1)
 	done := make(chan struct{})
-	defer close(done)
-	go func() {
+	var wg sync.WaitGroup
+	defer func() {
+		close(done)
+		wg.Wait()
+	}()
+	wg.Go(func() {
 		for i, e := range l.Entries {
 			if e.Link != "" {
 				continue
@@ -44,9 +49,9 @@ func (l *Layer) writeZipEntries(z *zipArchive, r rootFS) error {
 			case <-done:
 				return
 			}
-			go func() { results[i] <- deflate(r.host(e.Source)) }()
+			wg.Go(func() { results[i] <- deflate(r.host(e.Source), lim, done) })
 		}
-	}()
+	})
 	for i, e := range l.Entries {
 		if e.Link != "" {
 			e.Size = int64(len(e.Link))
@@ -58,6 +63,9 @@ func (l *Layer) writeZipEntries(z *zipArchive, r rootFS) error {
 		d := <-results[i]
 		<-slots
 		if d.err != nil {
+			if err := lim.failed(); err != nil {
+				return err
+			}
 			return d.err
 		}
 		e.Size, e.SHA256 = d.size, d.sum
@@ -65,9 +73,10 @@ func (l *Layer) writeZipEntries(z *zipArchive, r rootFS) error {
 		if d.exec {
 			mode |= 0o111 // keep execute bits of libraries that have them
 		}
-		h := z.header(e.Path, mode, zip.Deflate)
-		h.CRC32, h.CompressedSize64, h.UncompressedSize64 = d.crc, uint64(len(d.data)), uint64(d.size)
-		w, err := z.zw.CreateRaw(h)
+		// The data moves from pending to out: counted once, never
+		// more than it is.
+		lim.pending.Add(-int64(len(d.data)))
+		w, err := z.create(e.Path, mode, zip.Deflate, d.crc, uint64(d.size), uint64(len(d.data)))
 		if err != nil {
 			return err
 		}
@@ -78,7 +87,9 @@ func (l *Layer) writeZipEntries(z *zipArchive, r rootFS) error {
 	return nil
 }
 
-func deflate(file string) deflated {
+// deflate compresses a file at the best level, counting its output in lim,
+// until it is done, the archive is over lim or done is closed.
+func deflate(file string, lim *budget, done <-chan struct{}) deflated {
 	f, err := os.Open(file)
 	if err != nil {
 		return deflated{err: err}
@@ -88,16 +99,16 @@ func deflate(file string) deflated {
 	if err != nil {
 		return deflated{err: err}
 	}
-	var buf bytes.Buffer
-	fw, err := flate.NewWriter(&buf, flate.BestCompression)
+	buf := &pendingWriter{lim: lim, done: done}
+	fw, err := flate.NewWriter(buf, flate.BestCompression)
 	if err != nil {
 		return deflated{err: err}
 	}
 	c, h := crc32.NewIEEE(), sha256.New()
-	n, err := io.Copy(io.MultiWriter(fw, c, h), f)
+	n, err := io.Copy(io.MultiWriter(fw, c, h), sourceReader{f, lim, done})
 	if err == nil {
 		err = fw.Close()
 	}
-	return deflated{data: buf.Bytes(), crc: c.Sum32(), size: n, sum: hex.EncodeToString(h.Sum(nil)),
+	return deflated{data: buf.buf, crc: c.Sum32(), size: n, sum: hex.EncodeToString(h.Sum(nil)),
 		exec: fi.Mode().Perm()&0o111 != 0, err: err}
 }
