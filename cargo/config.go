@@ -7,8 +7,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-
-	"github.com/pelletier/go-toml/v2"
 )
 
 // configFiles are the names cargo reads its configuration from in a
@@ -26,14 +24,19 @@ func (p *planner) configs() error {
 	for _, dir := range ancestors(p.root) {
 		for _, name := range configFiles {
 			file := path.Join(dir, name)
-			dt, err := fs.ReadFile(p.fsys, file)
+			dt, err := p.readFile(file, maxManifest, "cargo configuration")
+			if isLimit(err) {
+				return err
+			}
 			if err != nil {
 				continue
 			}
-			p.files[file] = dt
-			var doc map[string]any
-			if err := toml.Unmarshal(dt, &doc); err != nil {
-				return fmt.Errorf("%s: %v", file, err)
+			if err := p.add(file, dt); err != nil {
+				return err
+			}
+			doc, err := p.decode(file, dt)
+			if err != nil {
+				return err
 			}
 			if err := p.configSources(file, dir, doc); err != nil {
 				return err

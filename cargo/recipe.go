@@ -13,9 +13,6 @@ import (
 	"path"
 	"slices"
 	"sort"
-	"strings"
-
-	"github.com/pelletier/go-toml/v2"
 )
 
 // MaskedVersion replaces the versions of local packages in the skeleton.
@@ -40,13 +37,19 @@ type Recipe struct {
 // and of every directory above it in the context, as cargo reads them.
 // What dependencies are built from is whole: [patch]ed path crates (and
 // their path dependencies) and the directories of [source] replacements
-// (cargo vendor's vendor/).
+// (cargo vendor's vendor/). The files, and what they hold, are bounded
+// (limits.go), and every path they name must be in the build context.
 func Plan(fsys fs.FS, root string) (*Recipe, error) {
 	root = path.Clean(root)
 	p := &planner{fsys: fsys, root: root, pkgs: map[string]*pkg{}, whole: map[string]bool{}, files: map[string][]byte{}}
 	for _, f := range []string{"rust-toolchain", "rust-toolchain.toml"} {
-		if dt, err := fs.ReadFile(fsys, path.Join(root, f)); err == nil {
-			p.files[path.Join(root, f)] = dt
+		file := path.Join(root, f)
+		dt, err := p.readFile(file, maxManifest, "toolchain file")
+		if err == nil {
+			err = p.add(file, dt)
+		}
+		if isLimit(err) {
+			return nil, err
 		}
 	}
 	if err := p.configs(); err != nil {
@@ -66,6 +69,9 @@ func Plan(fsys fs.FS, root string) (*Recipe, error) {
 	}
 	r.Whole = slices.Sorted(maps.Keys(p.whole))
 	sort.Strings(r.Dirs)
+	if err := checkFiles(r); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -90,21 +96,19 @@ type planner struct {
 	// configPatches are the [patch] directories of cargo configurations.
 	configPatches []string
 	files         map[string][]byte
+	// What was read and written so far, against the limits (limits.go).
+	inputSize, skeletonSize, values, work int
 }
 
 func (p *planner) read(file string) (map[string]any, error) {
-	dt, err := fs.ReadFile(p.fsys, file)
+	dt, err := p.readFile(file, maxManifest, "manifest")
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: not found in the build context", file)
 		}
 		return nil, err
 	}
-	var doc map[string]any
-	if err := toml.Unmarshal(dt, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
-	}
-	return doc, nil
+	return p.decode(file, dt)
 }
 
 func (p *planner) exists(file string) bool {
@@ -120,28 +124,9 @@ func (p *planner) workspace() error {
 	if err != nil {
 		return err
 	}
-	queue := []string{}
-	if _, ok := doc["package"]; ok {
-		queue = append(queue, p.root)
-	}
-	ws, _ := doc["workspace"].(map[string]any)
-	if ws != nil {
-		excluded := map[string]bool{}
-		for _, e := range strings_(ws["exclude"]) {
-			excluded[path.Join(p.root, e)] = true
-		}
-		for _, m := range strings_(ws["members"]) {
-			matches, err := fs.Glob(p.fsys, path.Join(p.root, m))
-			if err != nil {
-				return fmt.Errorf("%s: workspace member %q: %v", rootManifest, m, err)
-			}
-			sort.Strings(matches)
-			for _, dir := range matches {
-				if !excluded[dir] && p.exists(path.Join(dir, "Cargo.toml")) {
-					queue = append(queue, dir)
-				}
-			}
-		}
+	queue, err := p.members(rootManifest, doc)
+	if err != nil {
+		return err
 	}
 	if len(queue) == 0 {
 		return fmt.Errorf("%s: neither a [package] nor workspace members", rootManifest)
@@ -166,6 +151,9 @@ func (p *planner) workspace() error {
 		queue = queue[1:]
 		if _, done := p.pkgs[dir]; done {
 			continue
+		}
+		if len(p.pkgs) >= maxPackages {
+			return overLimit("%s: over the limit of %d local packages in a workspace", rootManifest, maxPackages)
 		}
 		d := doc
 		if dir != p.root {
@@ -200,6 +188,49 @@ func (p *planner) workspace() error {
 		return p.skeleton(p.pkgs[p.root])
 	}
 	return nil
+}
+
+// members lists the root package and the workspace's members, whose
+// patterns must stay inside the build context.
+func (p *planner) members(rootManifest string, doc map[string]any) ([]string, error) {
+	var queue []string
+	if _, ok := doc["package"]; ok {
+		queue = append(queue, p.root)
+	}
+	ws, _ := doc["workspace"].(map[string]any)
+	excluded, queued := map[string]bool{}, map[string]bool{}
+	for _, e := range strings_(ws["exclude"]) {
+		dir, ok := inContext(p.root, e)
+		if !ok {
+			return nil, fmt.Errorf("%s: workspace.exclude = %q is outside the build context", rootManifest, e)
+		}
+		excluded[dir] = true
+	}
+	members := strings_(ws["members"])
+	if len(members) > maxPackages {
+		return nil, overLimit("%s: workspace.members has %d entries, over the limit of %d", rootManifest, len(members), maxPackages)
+	}
+	for _, m := range members {
+		pattern, ok := inContext(p.root, m)
+		if !ok {
+			return nil, fmt.Errorf("%s: workspace.members = %q is outside the build context", rootManifest, m)
+		}
+		matches, err := fs.Glob(p.fsys, pattern)
+		if err != nil {
+			return nil, fmt.Errorf("%s: workspace member %q: %v", rootManifest, m, err)
+		}
+		sort.Strings(matches)
+		for _, dir := range matches {
+			if !excluded[dir] && !queued[dir] && p.exists(path.Join(dir, "Cargo.toml")) {
+				if len(queue) >= maxPackages {
+					return nil, overLimit("%s: over the limit of %d local packages in a workspace", rootManifest, maxPackages)
+				}
+				queued[dir] = true
+				queue = append(queue, dir)
+			}
+		}
+	}
+	return queue, nil
 }
 
 // markWhole marks dirs, and the path dependencies they reach, as whole:
@@ -277,8 +308,8 @@ func (p *planner) depDirs(dir string, tables []map[string]any) ([]string, error)
 			if !ok {
 				continue
 			}
-			target := path.Join(dir, rel)
-			if path.IsAbs(rel) || !fs.ValidPath(target) || strings.HasPrefix(target, "../") || target == ".." {
+			target, ok := inContext(dir, rel)
+			if !ok {
 				return nil, fmt.Errorf("%s: path dependency %s = %q is outside the build context", path.Join(dir, "Cargo.toml"), name, rel)
 			}
 			if p.exists(path.Join(target, "Cargo.toml")) {
@@ -287,6 +318,14 @@ func (p *planner) depDirs(dir string, tables []map[string]any) ([]string, error)
 		}
 	}
 	return out, nil
+}
+
+// inContext joins a path of a manifest to the directory it is relative to,
+// and tells whether the result is in the build context: the path is not
+// absolute and does not climb out of the context with "..".
+func inContext(dir, rel string) (string, bool) {
+	target := path.Join(dir, rel)
+	return target, !path.IsAbs(rel) && fs.ValidPath(target)
 }
 
 func strings_(v any) []string {

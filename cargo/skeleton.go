@@ -7,8 +7,6 @@ import (
 	"path"
 	"sort"
 	"strings"
-
-	"github.com/pelletier/go-toml/v2"
 )
 
 // Stubs: enough for cargo to build each target, nothing of the sources.
@@ -69,30 +67,46 @@ func (p *planner) skeleton(pk *pkg) error {
 			}
 		}
 	}
-	out, err := toml.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	p.files[path.Join(pk.dir, "Cargo.toml")] = out
-	return nil
+	return p.marshal(path.Join(pk.dir, "Cargo.toml"), doc)
 }
 
 // stubTargets declares every target of the package explicitly, with a
 // stub at its path: the lib, the bins (declared and discovered), the build
-// script, and declared examples, tests and benches.
+// script, and declared examples, tests and benches. A path (or a name that
+// makes one) outside the build context is refused: the stub would be
+// written over a file of the toolchain image.
 func (p *planner) stubTargets(pk *pkg, pt map[string]any) error {
 	doc := pk.doc
-	stub := func(rel string, dt []byte) { p.files[path.Join(pk.dir, rel)] = dt }
+	manifest := path.Join(pk.dir, "Cargo.toml")
+	if ws, ok := pt["workspace"].(string); ok {
+		if _, ok := inContext(pk.dir, ws); !ok {
+			return fmt.Errorf("%s: package.workspace = %q is outside the build context", manifest, ws)
+		}
+	}
+	// stub writes a stub at rel, which key = value makes; the first error
+	// is kept.
+	var err error
+	stub := func(key, value, rel string, dt []byte) {
+		if err != nil {
+			return
+		}
+		file, ok := inContext(pk.dir, rel)
+		if !ok || file == pk.dir {
+			err = fmt.Errorf("%s: %s = %q is outside the build context", manifest, key, value)
+			return
+		}
+		err = p.add(file, dt)
+	}
 	if lib, ok := doc["lib"].(map[string]any); ok {
 		rel, _ := lib["path"].(string)
 		if rel == "" {
 			rel = "src/lib.rs"
 		}
 		lib["path"] = rel
-		stub(rel, stubLib)
+		stub("lib.path", rel, rel, stubLib)
 	} else if p.exists(path.Join(pk.dir, "src/lib.rs")) {
 		doc["lib"] = map[string]any{"path": "src/lib.rs"}
-		stub("src/lib.rs", stubLib)
+		stub("lib.path", "src/lib.rs", "src/lib.rs", stubLib)
 	}
 	bins := tables(doc["bin"])
 	declared := map[string]bool{}
@@ -100,16 +114,18 @@ func (p *planner) stubTargets(pk *pkg, pt map[string]any) error {
 		name, _ := b["name"].(string)
 		declared[name] = true
 		rel, _ := b["path"].(string)
+		key, value := "bin.path", rel
 		if rel == "" {
 			rel = p.binPath(pk.dir, name, name == pk.name)
+			key, value = "bin.name", name
 			b["path"] = rel
 		}
-		stub(rel, stubMain)
+		stub(key, value, rel, stubMain)
 	}
 	for _, d := range p.discoverBins(pk) {
 		if !declared[d.name] {
 			bins = append(bins, map[string]any{"name": d.name, "path": d.path})
-			stub(d.path, stubMain)
+			stub("bin.path", d.path, d.path, stubMain)
 		}
 	}
 	if len(bins) > 0 {
@@ -117,30 +133,32 @@ func (p *planner) stubTargets(pk *pkg, pt map[string]any) error {
 	}
 	switch b := pt["build"].(type) {
 	case string:
-		stub(b, stubMain)
+		stub("package.build", b, b, stubMain)
 	case bool:
 		if b {
 			pt["build"] = "build.rs"
-			stub("build.rs", stubMain)
+			stub("package.build", "build.rs", "build.rs", stubMain)
 		}
 	default:
 		if p.exists(path.Join(pk.dir, "build.rs")) {
 			pt["build"] = "build.rs"
-			stub("build.rs", stubMain)
+			stub("package.build", "build.rs", "build.rs", stubMain)
 		}
 	}
 	for _, kind := range []string{"example", "test", "bench"} {
 		for _, t := range tables(doc[kind]) {
 			rel, _ := t["path"].(string)
+			key, value := kind+".path", rel
 			if rel == "" {
 				name, _ := t["name"].(string)
 				rel = map[string]string{"example": "examples/", "test": "tests/", "bench": "benches/"}[kind] + name + ".rs"
+				key, value = kind+".name", name
 				t["path"] = rel
 			}
-			stub(rel, stubMain)
+			stub(key, value, rel, stubMain)
 		}
 	}
-	return nil
+	return err
 }
 
 type bin struct{ name, path string }
@@ -196,16 +214,16 @@ func tables(v any) []map[string]any {
 // dependency step needs to build exactly what the real build will.
 func (p *planner) lock() error {
 	file := path.Join(p.root, "Cargo.lock")
-	dt, err := fs.ReadFile(p.fsys, file)
+	dt, err := p.readFile(file, maxLock, "lock file")
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s is missing: commit it (cargo generate-lockfile) so that dependencies are pinned and cached", file)
 	}
 	if err != nil {
 		return err
 	}
-	var doc map[string]any
-	if err := toml.Unmarshal(dt, &doc); err != nil {
-		return fmt.Errorf("%s: %v", file, err)
+	doc, err := p.decode(file, dt)
+	if err != nil {
+		return err
 	}
 	local, patched := map[string]bool{}, map[string]bool{}
 	for _, pk := range p.pkgs {
@@ -242,10 +260,5 @@ func (p *planner) lock() error {
 			}
 		}
 	}
-	out, err := toml.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	p.files[file] = out
-	return nil
+	return p.marshal(file, doc)
 }

@@ -543,3 +543,21 @@ func finalError(out, prefix string) string {
 	}
 	return ""
 }
+
+// TestRustLargeSource: a generated lib.rs over BuildKit's 16 MiB read limit
+// builds: the frontend only lists the crate's targets, it reads manifests.
+func TestRustLargeSource(t *testing.T) {
+	emulationOff(t)
+	dir := webCrate(t, "", "fn main() {}\n")
+	lib := bytes.Repeat([]byte("// generated: "+strings.Repeat("x", 105)+"\n"), 17<<20/120)
+	writeFiles(t, dir, map[string]string{
+		"src/lib.rs":  string(lib) + "pub fn answer() -> u32 {\n    42\n}\n",
+		"src/main.rs": "fn main() {\n    println!(\"{}\", web::answer());\n}\n",
+	})
+	out := t.TempDir()
+	args := append([]string{"build", "--progress=plain", "--platform", "linux/amd64"}, zigContext...)
+	mustRun(t, strata, append(args, "-o", "type=local,dest="+out, dir)...)
+	if got, err := exec.Command(filepath.Join(out, "usr/local/bin/web")).CombinedOutput(); err != nil || strings.TrimSpace(string(got)) != "42" {
+		t.Errorf("web printed %q (%v)", got, err)
+	}
+}

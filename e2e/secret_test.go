@@ -187,3 +187,40 @@ func registryBlobs(t *testing.T, ref string) []registryBlob {
 	walk(top)
 	return out
 }
+
+// TestGoCredentials: credentials in a proxy build arg are refused without
+// being echoed; a .netrc given as a secret (go.netrc) reaches go mod
+// download and is in no image blob and not in the graph.
+func TestGoCredentials(t *testing.T) {
+	emulationOff(t)
+	dir := copyDir(t, "examples/go-app")
+	out, err := run(t, strata, "build", "--progress=plain", "--build-arg", "GOPROXY=https://user:s3cret-in-arg@goproxy.example.com", dir)
+	if err == nil || !strings.Contains(out, "build arg GOPROXY holds credentials") || strings.Contains(out, "s3cret-in-arg") {
+		t.Errorf("credentials in GOPROXY (%v):\n%s", err, tail(out, 10))
+	}
+
+	const password = "netrc-s3cret-42"
+	netrc := filepath.Join(t.TempDir(), "netrc")
+	if err := os.WriteFile(netrc, []byte("machine goproxy.example.com login me password "+password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	editFile(t, filepath.Join(dir, "strata.yaml"), "    go:\n", "    go:\n      netrc: gonetrc\n")
+	oci := filepath.Join(t.TempDir(), "oci")
+	out = mustRun(t, strata, "build", "--progress=rawjson", "--secret", "id=gonetrc,src="+netrc, "--platform", "linux/arm64",
+		"-o", "type=oci,tar=false,dest="+oci, dir)
+	graph := mustRun(t, strata, "llb", "--platform", "linux/arm64", dir)
+	if !strings.Contains(graph, "/run/secrets/netrc") {
+		t.Error("the graph mounts no netrc")
+	}
+	for what, s := range map[string]string{"status events": out, "graph": graph} {
+		if strings.Contains(s, password) {
+			t.Errorf("the %s hold the netrc's password", what)
+		}
+	}
+	blobs, _ := filepath.Glob(filepath.Join(oci, "blobs/sha256/*"))
+	for _, b := range blobs {
+		if holds(t, readFile(t, b), []byte(password)) {
+			t.Errorf("image blob %s holds the netrc's password", filepath.Base(b))
+		}
+	}
+}

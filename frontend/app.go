@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"path"
+	"regexp"
 
 	bk "github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -14,6 +15,9 @@ import (
 
 // goProxyArgs are the build args that reach the Go dependency step.
 var goProxyArgs = []string{"GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOSUMDB", "GOINSECURE"}
+
+// urlCredentials matches a URL with a user (and password) in it.
+var urlCredentials = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/@\s,|]+@`)
 
 // app is the graph of an app's runtime image for one target platform, its
 // image config and the config of its base.
@@ -69,6 +73,10 @@ func (b *builder) goBinary(ctx context.Context, name string, a *spec.App, target
 	proxy := map[string]string{}
 	for _, k := range goProxyArgs {
 		if v, ok := b.bc.BuildArgs[k]; ok {
+			if urlCredentials.MatchString(v) {
+				// Never echo the value: it is the secret.
+				return bk.State{}, b.specError("apps."+name+".go", errors.Errorf("build arg %s holds credentials (a URL with user:password@): build args are in the build's graph and history; give a .netrc as a secret instead (go.netrc: ID, --secret id=ID,src=$HOME/.netrc)", k))
+			}
 			proxy[k] = v
 		}
 	}

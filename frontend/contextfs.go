@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -9,13 +10,17 @@ import (
 
 	bk "github.com/moby/buildkit/client/llb"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/strata-build/strata/cargo"
 )
 
 // contextFiles reads the build context's files that match patterns, through
 // the gateway, before the rest of the graph exists: only these files are
 // transferred, and they are held in memory (fstest.MapFS is simply an
-// in-memory fs.FS). Meant for small files such as manifests.
-func (b *builder) contextFiles(ctx context.Context, name string, patterns []string) (fs.FS, error) {
+// in-memory fs.FS). The files read says to read are read whole (meant for
+// small files such as manifests); the others are only listed, with an
+// empty content: their presence is what counts, and a large generated
+// source must cost nothing (BuildKit refuses to read files over 16 MiB).
+func (b *builder) contextFiles(ctx context.Context, name string, patterns []string, read func(path string) bool) (fs.FS, error) {
 	st, err := b.bc.MainContext(ctx, bk.IncludePatterns(patterns))
 	if err != nil {
 		return nil, err
@@ -32,12 +37,14 @@ func (b *builder) contextFiles(ctx context.Context, name string, patterns []stri
 	if ref == nil { // an empty context
 		return files, nil
 	}
-	return files, readTree(ctx, ref, "", files)
+	budget := int64(cargo.MaxInput)
+	return files, readTree(ctx, ref, "", files, read, &budget)
 }
 
 // readTree copies the regular files under dir of a solved reference into
-// files; symbolic links are left out, so nothing can point outside.
-func readTree(ctx context.Context, ref gwclient.Reference, dir string, files fstest.MapFS) error {
+// files (those read refuses, empty); symbolic links are left out, so
+// nothing can point outside.
+func readTree(ctx context.Context, ref gwclient.Reference, dir string, files fstest.MapFS, read func(string) bool, budget *int64) error {
 	entries, err := ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: "/" + dir})
 	if err != nil {
 		return err
@@ -47,10 +54,20 @@ func readTree(ctx context.Context, ref gwclient.Reference, dir string, files fst
 		mode := os.FileMode(e.Mode)
 		switch {
 		case mode.IsDir():
-			if err := readTree(ctx, ref, p, files); err != nil {
+			if err := readTree(ctx, ref, p, files, read, budget); err != nil {
 				return err
 			}
+		case mode.IsRegular() && !read(p):
+			files[p] = &fstest.MapFile{Mode: 0o644}
 		case mode.IsRegular():
+			// Bounded before anything is read: the files come from the
+			// client, and the planner's own limits apply to what it reads.
+			if e.Size > cargo.MaxFile {
+				return fmt.Errorf("%s: %.1f MiB is over the %d MiB limit for a file read to plan the build", p, float64(e.Size)/(1<<20), cargo.MaxFile>>20)
+			}
+			if *budget -= e.Size; *budget < 0 {
+				return fmt.Errorf("%s: the files read to plan the build are over the %d MiB limit", p, cargo.MaxInput>>20)
+			}
 			dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: "/" + p})
 			if err != nil {
 				return err

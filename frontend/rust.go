@@ -25,6 +25,19 @@ var cargoManifests = []string{
 	"**/rust-toolchain", "**/rust-toolchain.toml", "**/.cargo/config.toml", "**/.cargo/config",
 }
 
+// cargoReads says which of cargoManifests are read: the manifests, locks,
+// toolchain files and configurations. Targets (main.rs, lib.rs, build.rs,
+// src/bin/*) are only listed: the recipe needs to know that they exist.
+func cargoReads(p string) bool {
+	switch path.Base(p) {
+	case "Cargo.toml", "Cargo.lock", "rust-toolchain", "rust-toolchain.toml":
+		return true
+	case "config.toml", "config":
+		return path.Base(path.Dir(p)) == ".cargo"
+	}
+	return false
+}
+
 type rustEntry struct {
 	once sync.Once
 	rb   strllb.RustBuild
@@ -71,7 +84,7 @@ func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (strl
 			return rb, b.specError(p+".rust", err)
 		}
 	}
-	files, err := b.contextFiles(ctx, "["+name+"] read Cargo manifests", cargoManifests)
+	files, err := b.contextFiles(ctx, "["+name+"] read Cargo manifests", cargoManifests, cargoReads)
 	if err != nil {
 		return rb, err
 	}

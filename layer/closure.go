@@ -2,6 +2,7 @@ package layer
 
 import (
 	"debug/elf"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -50,16 +51,17 @@ func Assemble(opt Options) (*Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &assembly{r: r, opt: opt, libs: map[string]*Entry{}, byReal: map[string]*Entry{}, missing: map[string][]string{}, conf: r.ldSoConf()}
+	a := &assembly{r: r, opt: opt, libs: map[string]*Entry{}, byReal: map[string]*Entry{}, missing: map[string][]string{},
+		refused: map[string][]string{}, parsed: map[string]parsed{}, conf: r.ldSoConf()}
 	var bins []*object
 	for _, b := range opt.Binaries {
 		real, err := a.findBinary(b)
 		if err != nil {
 			return nil, err
 		}
-		o, err := readObject(r.host(real), real)
+		o, err := a.read(real)
 		if err != nil {
-			return nil, fmt.Errorf("binary %s (%s): not an ELF file: %v", b, real, err)
+			return nil, fmt.Errorf("binary %s (%s): %v", b, real, err)
 		}
 		if len(bins) > 0 && o.machine != bins[0].machine {
 			return nil, fmt.Errorf("binary %s is for %v, %s is for %v", b, o.machine, bins[0].path, bins[0].machine)
@@ -79,6 +81,13 @@ func Assemble(opt Options) (*Layer, error) {
 	a.exe = bins[0]
 	for _, d := range opt.DLOpen {
 		a.need(d, a.exe, "dlopen")
+	}
+	if len(a.refused) > 0 {
+		var lines []string
+		for _, f := range slices.Sorted(maps.Keys(a.refused)) {
+			lines = append(lines, fmt.Sprintf("  %s, needed by %s", f, strings.Join(a.refused[f], ", ")))
+		}
+		return nil, fmt.Errorf("libraries refused (their ELF headers cannot be read safely):\n%s", strings.Join(lines, "\n"))
 	}
 	// A name one object could not find is no gap if another loaded it: the
 	// loader reuses a library already loaded under that soname.
@@ -125,6 +134,24 @@ type assembly struct {
 	libs    map[string]*Entry // by soname (or name asked for)
 	byReal  map[string]*Entry // the regular file entry, by real path
 	missing map[string][]string
+	refused map[string][]string // "path: why", by who needs it
+	parsed  map[string]parsed   // every ELF file read, by real path
+}
+
+type parsed struct {
+	o   *object
+	err error
+}
+
+// read reads the ELF file at real once per assembly: library search tries
+// the same files for many names, and a hostile file costs once at most.
+func (a *assembly) read(real string) (*object, error) {
+	if p, ok := a.parsed[real]; ok {
+		return p.o, p.err
+	}
+	o, err := readObject(a.r.host(real), real)
+	a.parsed[real] = parsed{o, err}
+	return o, err
 }
 
 func (a *assembly) findBinary(b string) (string, error) {
@@ -157,7 +184,11 @@ func (a *assembly) need(name string, o *object, by string) {
 		e.NeededBy = appendUnique(e.NeededBy, by)
 		return
 	}
-	found, real := a.search(name, o)
+	found, real, err := a.search(name, o)
+	if err != nil {
+		a.refuse(real, err, by)
+		return
+	}
 	if real == "" {
 		a.missing[name] = appendUnique(a.missing[name], by)
 		return
@@ -169,13 +200,18 @@ func (a *assembly) need(name string, o *object, by string) {
 		a.link(soname, e)
 		return
 	}
-	lib, err := readObject(a.r.host(real), real)
-	if err != nil {
+	cached, err := a.read(real)
+	if errors.Is(err, errNotELF) {
 		a.missing[name+" (not an ELF file: "+real+")"] = appendUnique(nil, by)
 		return
 	}
+	if err != nil {
+		a.refuse(real, err, by)
+		return
+	}
 	// The loader expands a library's $ORIGIN from the path it opened, not
-	// from where its symlinks lead.
+	// from where its symlinks lead; the parsed file is shared.
+	lib := *cached
 	lib.origin = path.Dir(found)
 	if lib.machine != a.machine {
 		a.missing[name+" (for "+lib.machine.String()+", at "+real+")"] = appendUnique(nil, by)
@@ -184,12 +220,19 @@ func (a *assembly) need(name string, o *object, by string) {
 	e := &Entry{Path: "lib/" + path.Base(real), Source: real, Mode: 0o644, NeededBy: []string{by}}
 	a.entries = append(a.entries, e)
 	a.libs[name], a.byReal[real] = e, e
-	a.objs = append(a.objs, lib)
+	a.objs = append(a.objs, &lib)
 	a.link(soname, e)
 	if lib.soname != "" {
 		a.link(lib.soname, e)
 	}
-	a.walk(lib)
+	a.walk(&lib)
+}
+
+// refuse records a library that is an ELF file but cannot be read safely:
+// an error, never a file taken as needing nothing.
+func (a *assembly) refuse(real string, err error, by string) {
+	k := real + ": " + err.Error()
+	a.refused[k] = appendUnique(a.refused[k], by)
 }
 
 // link adds lib/NAME → the file, as the soname symlinks of the sources are.
@@ -214,11 +257,13 @@ func (a *assembly) link(name string, e *Entry) {
 // search is the dynamic loader's search for name, in the root: a name with
 // a slash is a path; RPATH (of o, then of the program) only when o has no
 // RUNPATH; o's RUNPATH (not inherited); ld.so.conf; the default dirs.
-func (a *assembly) search(name string, o *object) (found, real string) {
+// Files that are not ELF or for another machine are skipped, as the loader
+// skips them; an ELF file that cannot be read safely ends the search.
+func (a *assembly) search(name string, o *object) (found, real string, err error) {
 	if strings.Contains(name, "/") {
 		p := path.Join("/", name)
 		real, _ := a.r.isFile(p)
-		return p, real
+		return p, real, nil
 	}
 	var dirs []string
 	if len(o.runpath) == 0 {
@@ -236,12 +281,17 @@ func (a *assembly) search(name string, o *object) (found, real string) {
 	for _, d := range dirs {
 		p := path.Join(d, name)
 		if real, ok := a.r.isFile(p); ok {
-			if lib, err := readObject(a.r.host(real), real); err == nil && lib.machine == a.machine {
-				return p, real
+			lib, err := a.read(real)
+			switch {
+			case errors.Is(err, errNotELF):
+			case err != nil:
+				return p, real, err
+			case lib.machine == a.machine:
+				return p, real, nil
 			}
 		}
 	}
-	return "", ""
+	return "", "", nil
 }
 
 // expand replaces $ORIGIN (the object's directory) in search paths.

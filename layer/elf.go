@@ -27,54 +27,13 @@ type object struct {
 	rpath   []string // DT_RPATH, used only when there is no RUNPATH
 	runpath []string // DT_RUNPATH: this object's own dependencies only
 	glibc   []symbolVersion
-	static  bool // no dynamic section: needs nothing
+	static  bool // no PT_DYNAMIC nor PT_INTERP: needs nothing
 }
 
 // symbolVersion is one versioned symbol an object imports from glibc.
 type symbolVersion struct {
-	Symbol  string
+	Symbol  string // empty for a version needed that no symbol names
 	Version string // such as GLIBC_2.34
-}
-
-func readObject(real, path string) (*object, error) {
-	f, err := elf.Open(real)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	o := &object{path: path, machine: f.Machine}
-	if f.SectionByType(elf.SHT_DYNAMIC) == nil {
-		o.static = true
-		return o, nil
-	}
-	if o.needed, err = f.DynString(elf.DT_NEEDED); err != nil {
-		return nil, err
-	}
-	if s, _ := f.DynString(elf.DT_SONAME); len(s) > 0 {
-		o.soname = s[0]
-	}
-	for _, tag := range []elf.DynTag{elf.DT_RPATH, elf.DT_RUNPATH} {
-		vals, _ := f.DynString(tag)
-		var dirs []string
-		for _, v := range vals {
-			dirs = append(dirs, strings.Split(v, ":")...)
-		}
-		if tag == elf.DT_RPATH {
-			o.rpath = dirs
-		} else {
-			o.runpath = dirs
-		}
-	}
-	if len(o.runpath) > 0 {
-		o.rpath = nil // the loader ignores DT_RPATH when DT_RUNPATH is there
-	}
-	syms, _ := f.ImportedSymbols()
-	for _, s := range syms {
-		if strings.HasPrefix(s.Version, "GLIBC_") && !strings.HasPrefix(s.Version, "GLIBC_PRIVATE") {
-			o.glibc = append(o.glibc, symbolVersion{Symbol: s.Name, Version: s.Version})
-		}
-	}
-	return o, nil
 }
 
 func (o *object) originDir() string {
@@ -138,7 +97,11 @@ func tooNew(objs []*object, limit glibcVersion) map[string][]string {
 	for _, o := range objs {
 		for _, s := range o.glibc {
 			if v, ok := parseGlibc(s.Version); ok && limit.less(v) {
-				out[o.path] = append(out[o.path], s.Symbol+"@"+s.Version)
+				name := s.Symbol + "@" + s.Version
+				if s.Symbol == "" {
+					name = s.Version + " (a version needed)"
+				}
+				out[o.path] = append(out[o.path], name)
 			}
 		}
 		sort.Strings(out[o.path])

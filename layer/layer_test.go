@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -164,17 +165,24 @@ func TestStrip(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/strip"); err != nil {
 		t.Skip("no strip on this machine")
 	}
-	// The Go toolchain's own test binary has a symbol table to strip.
-	exe, err := os.Executable()
-	if err != nil {
+	// A program built by go build keeps its symbol table and DWARF, which
+	// strip removes (go test links its own binary without them).
+	src := filepath.Join(t.TempDir(), "main.go")
+	if err := os.WriteFile(src, []byte("package main\n\nfunc main() { println(\"prog\") }\n"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	exe := filepath.Join(t.TempDir(), "prog")
+	build := exec.Command("go", "build", "-o", exe, src)
+	build.Env = append(os.Environ(), "GOFLAGS=", "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "usr/bin"), 0o755)
 	if err := copyFile(exe, filepath.Join(root, "usr/bin/prog"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	build := func(strip string) *Manifest {
+	layer := func(strip string) *Manifest {
 		out := t.TempDir()
 		m, _, err := Build(BuildOptions{Options: Options{Root: root, Binaries: []string{"prog"}, Profile: Profiles["fc-debian12"]},
 			Name: "p", Format: Zip, Prefix: "/opt", Out: out, Strip: strip})
@@ -183,7 +191,7 @@ func TestStrip(t *testing.T) {
 		}
 		return m
 	}
-	plain, stripped := build(""), build("/usr/bin/strip")
+	plain, stripped := layer(""), layer("/usr/bin/strip")
 	if stripped.Files[0].Size >= plain.Files[0].Size {
 		t.Errorf("strip left %d bytes of %d", stripped.Files[0].Size, plain.Files[0].Size)
 	}

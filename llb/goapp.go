@@ -30,6 +30,7 @@ const (
 	goSrc      = "/src"
 	goModCache = "/go/pkg/mod"
 	goOut      = "/out"
+	goNetrc    = "/run/secrets/netrc" // the go.netrc secret, where NETRC points
 )
 
 // Dependencies is the step that downloads the modules. Its inputs are only
@@ -58,6 +59,10 @@ func (g GoBuild) Dependencies() bk.State {
 	}
 	for _, k := range slices.Sorted(maps.Keys(g.ProxyEnv)) {
 		opts = append(opts, bk.AddEnv(k, g.ProxyEnv[k]))
+	}
+	if id := g.App.Go.Netrc; id != "" {
+		// A secret mount: a tmpfs file for this process alone, in no layer.
+		opts = append(opts, bk.AddSecret(goNetrc, bk.SecretID(id)), bk.AddEnv("NETRC", goNetrc))
 	}
 	return mods.Run(opts...).Root()
 }

@@ -219,3 +219,29 @@ func TestLayerGraphRunsOnTheBuildPlatform(t *testing.T) {
 		t.Errorf("execs = %q, want 5", names)
 	}
 }
+
+// go.netrc is a secret file for go mod download alone, where NETRC points;
+// the compile step, which never reaches the network, has none.
+func TestGoNetrcSecret(t *testing.T) {
+	a := loadApp(t, webSpec+"    go: {netrc: gonetrc}\n")
+	var download, compile bool
+	for _, op := range execs(t, goBuild(a, arm64).Binary()) {
+		e := op.GetExec()
+		var secret bool
+		for _, m := range e.Mounts {
+			if m.MountType == pb.MountType_SECRET {
+				secret = m.Dest == "/run/secrets/netrc" && m.SecretOpt.ID == "gonetrc"
+			}
+		}
+		env := strings.Join(e.Meta.Env, " ")
+		switch e.Meta.Args[1] {
+		case "mod":
+			download = secret && strings.Contains(env, "NETRC=/run/secrets/netrc")
+		case "build":
+			compile = !secret && !strings.Contains(env, "NETRC")
+		}
+	}
+	if !download || !compile {
+		t.Errorf("netrc on go mod download only: download %v, compile %v", download, compile)
+	}
+}

@@ -95,7 +95,7 @@ func (r RustBuild) run(st bk.State, script, name, specPath string, extra ...bk.R
 	// `process "sh -e /strata/step/cargo.sh" did not complete successfully`
 	// rather than quoting pages of shell.
 	file := bk.Scratch().File(bk.Mkfile(path.Base(cargoScript), 0o644, []byte(script), bk.WithCreatedTime(epoch)),
-		bk.WithCustomNamef("%s: script", name))
+		bk.WithCustomNamef("[%s] the cargo step's script", r.Name))
 	opts := []bk.RunOption{
 		bk.Args(cargoStepArgs),
 		bk.AddMount(path.Dir(cargoScript), file, bk.Readonly),

@@ -39,7 +39,8 @@ type Layer struct {
 	// Strip removes symbols from the layer's programs and libraries
 	// (binutils' strip --strip-unneeded, on the build platform).
 	Strip bool `yaml:"strip,omitempty" json:"strip,omitempty"`
-	// Prefix is where the runtime extracts the layer.
+	// Prefix is where the runtime extracts the layer, and where an app's
+	// image holds it. Not under the directories a workdir may not be under.
 	Prefix string `yaml:"prefix,omitempty" json:"prefix,omitempty" jsonschema:"default=/opt"`
 	// Format of the archive.
 	Format string `yaml:"format,omitempty" json:"format,omitempty" jsonschema:"enum=zip,enum=tar.gz,default=zip"`
@@ -117,6 +118,13 @@ type GoOptions struct {
 	Ldflags string `yaml:"ldflags,omitempty" json:"ldflags,omitempty" jsonschema:"default=-s -w"`
 	// Tags are build tags.
 	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	// Netrc is the id of a BuildKit secret (--secret id=ID,src=~/.netrc)
+	// holding a .netrc file with the credentials of a private module proxy
+	// or repository host; go mod download reads it (GOAUTH=netrc, over
+	// HTTPS), and it is never written into a layer. Credentials never go
+	// into build arguments such as GOPROXY: those are in the build's graph
+	// and history.
+	Netrc string `yaml:"netrc,omitempty" json:"netrc,omitempty"`
 }
 
 // RustOptions are the build options of a Rust app. Dependencies compile in
@@ -180,7 +188,13 @@ type Image struct {
 	Cmd []string `yaml:"cmd,omitempty" json:"cmd,omitempty"`
 	// Env adds environment variables.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
-	// Workdir is the working directory; default: the user's home.
+	// Workdir is the working directory, owned by the user; default: the
+	// user's home. Not a system directory, nor in /tmp, /var/tmp, /root,
+	// /run, /proc, /sys, /dev, /var/mail, /var/local or a symbolic link of
+	// Debian's (/bin, /sbin, /lib, /lib32, /lib64, /libx32, /var/run,
+	// /var/lock, /var/spool/mail): the image's layer would replace that
+	// directory's owner and mode, or the link, with a root-owned 0755
+	// directory (the error says which).
 	Workdir string `yaml:"workdir,omitempty" json:"workdir,omitempty"`
 	// Ports exposed, as "8080" or "8080/tcp" or "53/udp".
 	Ports []string `yaml:"ports,omitempty" json:"ports,omitempty"`

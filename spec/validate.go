@@ -124,6 +124,9 @@ func (g *GoOptions) validate(c *errs, s *Spec, p string) {
 			checkContextPath(c, s, p+".package", g.Package)
 		}
 	}
+	if g.Netrc != "" && !secretID.MatchString(g.Netrc) {
+		c.add(s.Pos(p+".netrc"), p+".netrc", "invalid secret id %q", g.Netrc)
+	}
 	for i, t := range g.Tags {
 		if !envName.MatchString(strings.ReplaceAll(t, ".", "_")) {
 			q := p + ".tags[" + strconv.Itoa(i) + "]"
@@ -211,7 +214,9 @@ func (im *Image) validate(c *errs, s *Spec, p string) {
 	case im.Workdir == "":
 	case !path.IsAbs(im.Workdir) || path.Clean(im.Workdir) != im.Workdir:
 		c.add(s.Pos(p+".workdir"), p+".workdir", "workdir %q must be a clean absolute path", im.Workdir)
-	case contains(systemDirs, im.Workdir):
+	case baseDirProblem(im.Workdir) != "":
+		c.add(s.Pos(p+".workdir"), p+".workdir", "workdir %q %s (use such as /app or /srv/app)", im.Workdir, baseDirProblem(im.Workdir))
+	case isSystemDir(im.Workdir):
 		c.add(s.Pos(p+".workdir"), p+".workdir", "workdir %q is a system directory; the user owns its workdir (use such as /app or /srv/app)", im.Workdir)
 	}
 	for i, e := range im.Entrypoint {
@@ -273,8 +278,12 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 	for i, d := range l.DLOpen {
 		checkRootPath(c, s, fmt.Sprintf("%s.dlopen[%d]", p, i), d)
 	}
-	if l.Prefix != "" && (!path.IsAbs(l.Prefix) || path.Clean(l.Prefix) != l.Prefix || l.Prefix == "/") {
+	switch {
+	case l.Prefix == "":
+	case !path.IsAbs(l.Prefix) || path.Clean(l.Prefix) != l.Prefix || l.Prefix == "/":
 		c.add(s.Pos(p+".prefix"), p+".prefix", "prefix %q must be a clean absolute directory, such as /opt", l.Prefix)
+	case baseDirProblem(l.Prefix) != "":
+		c.add(s.Pos(p+".prefix"), p+".prefix", "prefix %q %s (an app's image.layers puts the layer there; use such as /opt)", l.Prefix, baseDirProblem(l.Prefix))
 	}
 	if l.Format != "" && l.Format != "zip" && l.Format != "tar.gz" {
 		c.add(s.Pos(p+".format"), p+".format", "unknown format %q (expected zip or tar.gz)", l.Format)
@@ -333,10 +342,16 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 	}
 }
 
-// checkRootPath accepts a name or a path inside the layer's root.
+// checkRootPath accepts a name or a path inside the layer's root (its
+// sources). A ".." element is refused rather than resolved: it names a path
+// outside the root, which the build would only report as missing.
 func checkRootPath(c *errs, s *Spec, p, v string) {
 	if v == "" || strings.Contains(v, "\\") || strings.Contains(v, "\x00") {
 		c.add(s.Pos(p), p, "invalid name %q", v)
+		return
+	}
+	if slices.Contains(strings.Split(v, "/"), "..") {
+		c.add(s.Pos(p), p, "path %q has a \"..\" element; name a file inside the layer's sources, such as usr/bin/ffmpeg", v)
 		return
 	}
 	if cl := path.Clean("/" + v); cl == "/" {
@@ -344,11 +359,94 @@ func checkRootPath(c *errs, s *Spec, p, v string) {
 	}
 }
 
-// systemDirs may not be a workdir: the runtime layer would replace their
-// ownership and mode in the base.
-var systemDirs = []string{"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc",
-	"/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/local/bin",
-	"/var", "/var/lib", "/var/tmp"}
+// baseDir is a directory of the base images a runtime image is built on.
+//
+// An app's image is its base with one layer of the app's files merged on
+// top; that layer is built on scratch, so every directory it holds — the
+// binary's, the user's home, the workdir, each of image.layers' prefixes
+// and all their parents — is a directory of its own, root's and 0755 (the
+// home and workdir the user's), and replaces the base's directory of the
+// same path: its owner and mode, or a symbolic link with a directory. The
+// fixed directories (/etc, /usr/local/bin, /home) are root's 0755 in every
+// base; the spec's (workdir, prefix) are checked against baseDirs, the one
+// list of what is refused, and why.
+type baseDir struct {
+	path string
+	// why is set for a directory at or under which nothing may be: it
+	// says what the base has there and what the layer would do to it.
+	why string
+}
+
+// The reasons of baseDirs (checked on Debian 12, the default base).
+const (
+	sticky  = "is 1777 (anyone may create files; sticky) in base images, and the image's layer would make it root's 0755"
+	usrLink = "is a symbolic link into /usr in merged-/usr bases (Debian 12, Ubuntu), and the image's layer would replace the link with a directory"
+	mounted = "the container runtime mounts, hiding what the image puts there"
+)
+
+// baseDirs may not be a workdir (the user owns its workdir: the layer would
+// give the user the base's directory); those with a reason may not be a
+// workdir or a layer's prefix, nor hold one at any depth.
+var baseDirs = []baseDir{
+	{"/", ""},
+	{"/bin", usrLink},
+	{"/boot", ""},
+	{"/dev", mounted},
+	{"/etc", ""},
+	{"/home", ""},
+	{"/lib", usrLink},
+	{"/lib32", usrLink},
+	{"/lib64", usrLink},
+	{"/libx32", usrLink},
+	{"/opt", ""},
+	{"/proc", mounted},
+	{"/root", "is root's home (0700), and the image's layer would make it 0755"},
+	{"/run", "holds run-time state and is often a tmpfs mounted at run time, hiding what the image puts there"},
+	{"/sbin", usrLink},
+	{"/srv", ""},
+	{"/sys", mounted},
+	{"/tmp", sticky},
+	{"/usr", ""},
+	{"/usr/bin", ""},
+	{"/usr/lib", ""},
+	{"/usr/local", ""},
+	{"/usr/local/bin", ""},
+	{"/usr/sbin", ""},
+	{"/usr/share", ""},
+	{"/var", ""},
+	{"/var/cache", ""},
+	{"/var/lib", ""},
+	{"/var/local", "is 2775 root:staff in Debian, and the image's layer would make it root's 0755"},
+	{"/var/lock", "is a symbolic link to /run/lock in Debian and Ubuntu, and the image's layer would replace the link with a directory"},
+	{"/var/log", ""},
+	{"/var/mail", "is 2775 root:mail in Debian, and the image's layer would make it root's 0755"},
+	{"/var/run", "is a symbolic link to /run in Debian and Ubuntu, and the image's layer would replace the link with a directory"},
+	{"/var/spool/mail", "is a symbolic link to /var/mail in Debian, and the image's layer would replace the link with a directory"},
+	{"/var/tmp", sticky},
+}
+
+// isSystemDir tells whether dir, a clean absolute path, is one of baseDirs.
+func isSystemDir(dir string) bool {
+	return slices.ContainsFunc(baseDirs, func(b baseDir) bool { return b.path == dir })
+}
+
+// baseDirProblem says why a directory of the image may not be dir, a clean
+// absolute path: "is under /tmp, which is 1777 ...", or "" when it may be.
+func baseDirProblem(dir string) string {
+	for _, b := range baseDirs {
+		if b.why == "" {
+			continue
+		}
+		rel := "is under " + b.path
+		if dir == b.path {
+			rel = "is " + b.path
+		} else if !strings.HasPrefix(dir, b.path+"/") {
+			continue
+		}
+		return rel + ", which " + b.why
+	}
+	return ""
+}
 
 // checkContextPath keeps spec paths inside the build context.
 func checkContextPath(c *errs, s *Spec, p, v string) {
