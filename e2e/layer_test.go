@@ -69,11 +69,12 @@ func TestFFmpegLambdaLayer(t *testing.T) {
 }
 
 type manifest struct {
-	SHA256           string `json:"sha256"`
-	Machine          string `json:"machine"`
-	Glibc            string `json:"glibc"`
-	CompressedSize   int64  `json:"compressed_size"`
-	UncompressedSize int64  `json:"uncompressed_size"`
+	SHA256           string            `json:"sha256"`
+	Machine          string            `json:"machine"`
+	Glibc            string            `json:"glibc"`
+	CompressedSize   int64             `json:"compressed_size"`
+	UncompressedSize int64             `json:"uncompressed_size"`
+	Env              map[string]string `json:"env"`
 	Files            []struct {
 		Path string `json:"path"`
 		Link string `json:"link"`

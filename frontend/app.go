@@ -39,7 +39,7 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (bk.State, 
 		if err != nil {
 			return bk.State{}, nil, nil, err
 		}
-		trees = append(trees, strllb.Tree{State: st, Dir: "/tree", Prefix: l.Prefix})
+		trees = append(trees, strllb.Tree{State: st, Dir: "/tree", Prefix: l.Prefix, Env: l.Env})
 	}
 	st, img, err := strllb.Runtime{
 		Name: b.t.Name, App: a, Base: base, Binary: bin, Trees: trees, Platforms: ps, Loc: b.locator(),

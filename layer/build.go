@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,21 +27,26 @@ type BuildOptions struct {
 	MTime  time.Time // the time of every entry (SOURCE_DATE_EPOCH)
 	Tree   string    // if set, also write the files as a tree there
 	Strip  string    // if set, the strip program to run on every file
+	// Env is the environment the programs need (${PREFIX} expanded), for
+	// the manifest and the report.
+	Env map[string]string
 }
 
 // Manifest describes a built layer.
 type Manifest struct {
-	Name             string   `json:"name"`
-	Runtime          string   `json:"runtime"`
-	Machine          string   `json:"machine"`
-	Format           string   `json:"format"`
-	Prefix           string   `json:"prefix"`
-	Archive          string   `json:"archive"`
-	SHA256           string   `json:"sha256"`
-	CompressedSize   int64    `json:"compressed_size"`
-	UncompressedSize int64    `json:"uncompressed_size"`
-	Glibc            string   `json:"glibc"`
-	Files            []*Entry `json:"files"`
+	Name             string `json:"name"`
+	Runtime          string `json:"runtime"`
+	Machine          string `json:"machine"`
+	Format           string `json:"format"`
+	Prefix           string `json:"prefix"`
+	Archive          string `json:"archive"`
+	SHA256           string `json:"sha256"`
+	CompressedSize   int64  `json:"compressed_size"`
+	UncompressedSize int64  `json:"uncompressed_size"`
+	Glibc            string `json:"glibc"`
+	// Env is what the programs need set; the wrappers in bin/ set it.
+	Env   map[string]string `json:"env,omitempty"`
+	Files []*Entry          `json:"files"`
 }
 
 // packagesFile, in a root, maps its files to the Debian packages that
@@ -76,7 +83,10 @@ func Build(opt BuildOptions) (*Manifest, string, error) {
 	archive := opt.Name + "." + opt.Format
 	m := &Manifest{
 		Name: opt.Name, Runtime: opt.Profile.Name, Machine: l.Machine.String(), Format: opt.Format, Prefix: opt.Prefix,
-		Archive: archive, Glibc: l.Glibc, Files: l.Entries,
+		Archive: archive, Glibc: l.Glibc, Files: l.Entries, Env: ExpandPrefix(opt.Env, opt.Prefix),
+	}
+	if len(m.Env) == 0 {
+		m.Env = nil
 	}
 	for _, e := range l.Entries {
 		m.UncompressedSize += e.Size
@@ -238,6 +248,12 @@ func (l *Layer) report(m *Manifest, p Profile, zipped string) string {
 	}
 	if p.DirectUpload > 0 && m.CompressedSize > p.DirectUpload {
 		fmt.Fprintf(&b, "note: over the %s of a direct upload: %s\n", mb(p.DirectUpload), p.Upload)
+	}
+	if len(m.Env) > 0 {
+		b.WriteString("environment (set by the wrappers in bin/; set it yourself to run libexec/ directly):\n")
+		for _, k := range slices.Sorted(maps.Keys(m.Env)) {
+			fmt.Fprintf(&b, "  %s=%s\n", k, m.Env[k])
+		}
 	}
 	b.WriteString("largest files:\n")
 	b.WriteString(strings.Join(l.largest(15), "\n"))

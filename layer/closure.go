@@ -16,9 +16,13 @@ import (
 // Options say what goes into a layer.
 type Options struct {
 	Root     string   // the target's root filesystem, a directory
-	Binaries []string // program names (looked up in the bin directories) or paths in Root
+	Binaries []string // program names (looked up in the bin directories) or paths in Root, each as NAME=PROGRAM to ship it as bin/NAME
 	DLOpen   []string // libraries loaded at run time (dlopen): sonames or paths in Root
-	Profile  Profile
+	Files    []Tree   // files and directories shipped with their layout
+	// Wrapped ships each program at libexec/NAME and, as bin/NAME, the
+	// wrapper at WrapperDir/NAME in Root (see Wrapper).
+	Wrapped bool
+	Profile Profile
 }
 
 // Entry is one file of a layer, relative to its prefix.
@@ -55,6 +59,10 @@ func Assemble(opt Options) (*Layer, error) {
 		refused: map[string][]string{}, parsed: map[string]parsed{}, conf: r.ldSoConf()}
 	var bins []*object
 	for _, b := range opt.Binaries {
+		name := ProgramName(b)
+		if _, prog, ok := strings.Cut(b, "="); ok {
+			b = prog
+		}
 		real, err := a.findBinary(b)
 		if err != nil {
 			return nil, err
@@ -67,7 +75,12 @@ func Assemble(opt Options) (*Layer, error) {
 			return nil, fmt.Errorf("binary %s is for %v, %s is for %v", b, o.machine, bins[0].path, bins[0].machine)
 		}
 		bins = append(bins, o)
-		a.entries = append(a.entries, &Entry{Path: "bin/" + path.Base(b), Source: real, Mode: 0o755})
+		if opt.Wrapped {
+			a.entries = append(a.entries, &Entry{Path: "libexec/" + name, Source: real, Mode: 0o755},
+				&Entry{Path: "bin/" + name, Source: path.Join(WrapperDir, name), Mode: 0o755})
+		} else {
+			a.entries = append(a.entries, &Entry{Path: "bin/" + name, Source: real, Mode: 0o755})
+		}
 		a.objs = append(a.objs, o)
 	}
 	if len(bins) == 0 {
@@ -81,6 +94,9 @@ func Assemble(opt Options) (*Layer, error) {
 	a.exe = bins[0]
 	for _, d := range opt.DLOpen {
 		a.need(d, a.exe, "dlopen")
+	}
+	if err := a.addTrees(opt.Files); err != nil {
+		return nil, err
 	}
 	if len(a.refused) > 0 {
 		var lines []string
@@ -165,6 +181,27 @@ func (a *assembly) findBinary(b string) (string, error) {
 		if real, ok := a.r.isFile(path.Join(d, b)); ok {
 			return real, nil
 		}
+	}
+	// Debian makes some names alternatives in maintainer scripts (for prog
+	// in convert ...; update-alternatives ...), which are never run here:
+	// the programs the packages hold under a longer name are candidates.
+	var candidates []string
+	for _, d := range binDirs {
+		real, err := a.r.resolve(d)
+		if err != nil {
+			continue
+		}
+		entries, _ := os.ReadDir(a.r.host(real))
+		for _, e := range entries {
+			if n := e.Name(); strings.HasPrefix(n, b+"-") || strings.HasPrefix(n, b+".") {
+				candidates = appendUnique(candidates, n)
+			}
+		}
+	}
+	if len(candidates) > 0 {
+		slices.Sort(candidates)
+		return "", fmt.Errorf("binary %s: not found in %s of the layer's sources; the packages have %s (a name Debian's maintainer scripts make an alternative, which are not run): ship one as %s=%s",
+			b, strings.Join(binDirs, ", "), strings.Join(candidates, ", "), b, candidates[0])
 	}
 	return "", fmt.Errorf("binary %s: not found in %s of the layer's sources", b, strings.Join(binDirs, ", "))
 }

@@ -57,14 +57,37 @@ func components(p string) []string {
 	return out
 }
 
-// isFile tells whether p resolves to a regular file.
+// isFile tells whether p resolves to a regular file. Where it does not, the
+// other half of merged /usr is tried (/usr/bin/gzip for /bin/gzip and back):
+// Debian 12 systems link /bin to /usr/bin, but the packages unpacked into a
+// root keep their own paths.
 func (r rootFS) isFile(p string) (string, bool) {
-	real, err := r.resolve(p)
-	if err != nil {
-		return "", false
+	for _, c := range []string{p, mergedUsr(p)} {
+		if c == "" {
+			continue
+		}
+		real, err := r.resolve(c)
+		if err != nil {
+			continue
+		}
+		if fi, err := os.Stat(r.host(real)); err == nil && fi.Mode().IsRegular() {
+			return real, true
+		}
 	}
-	fi, err := os.Stat(r.host(real))
-	return real, err == nil && fi.Mode().IsRegular()
+	return "", false
+}
+
+// mergedUsr is p's other path on a merged-/usr system, or "".
+func mergedUsr(p string) string {
+	for _, d := range []string{"bin", "sbin", "lib", "lib32", "lib64", "libx32"} {
+		if rest, ok := strings.CutPrefix(p, "/usr/"+d+"/"); ok {
+			return "/" + d + "/" + rest
+		}
+		if rest, ok := strings.CutPrefix(p, "/"+d+"/"); ok {
+			return "/usr/" + d + "/" + rest
+		}
+	}
+	return ""
 }
 
 // ldSoConf reads the library directories of /etc/ld.so.conf and its includes.

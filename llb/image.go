@@ -10,6 +10,7 @@ import (
 
 	bk "github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -35,11 +36,13 @@ type Runtime struct {
 }
 
 // Tree is a directory tree the runtime image holds at Prefix, with
-// Prefix/bin on PATH and Prefix/lib on LD_LIBRARY_PATH.
+// Prefix/bin on PATH and Prefix/lib on LD_LIBRARY_PATH, and the layer's
+// environment (${PREFIX} as Prefix) in the image's.
 type Tree struct {
 	State  bk.State
 	Dir    string // the tree's directory in State
 	Prefix string
+	Env    map[string]string
 }
 
 // Image assembles the runtime image with file operations only: the app's
@@ -126,6 +129,10 @@ func (r Runtime) config() *dockerspec.DockerOCIImage {
 			lib += ":" + v
 		}
 		env = setEnv(env, "LD_LIBRARY_PATH", lib)
+		te := layer.ExpandPrefix(t.Env, t.Prefix)
+		for _, k := range slices.Sorted(maps.Keys(te)) {
+			env = setEnv(env, k, te[k])
+		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(im.Env)) {
 		env = setEnv(env, k, im.Env[k])

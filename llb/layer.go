@@ -3,11 +3,14 @@ package llb
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
 	bk "github.com/moby/buildkit/client/llb"
+	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -78,6 +81,15 @@ func (b LayerBuild) Root() (bk.State, error) {
 		}
 		parts = append(parts, bk.Scratch().File(fa, bk.WithCustomNamef("[%s] copy apps", b.Name), b.Loc.at(p+".apps")))
 	}
+	if len(b.Layer.Env) > 0 {
+		// The wrappers of the programs (layer.Wrapper), as files of the root.
+		fa := bk.Mkdir(layer.WrapperDir, 0o755, bk.WithParents(true), bk.WithCreatedTime(epoch))
+		for _, x := range b.Layer.Binaries {
+			name := layer.ProgramName(x)
+			fa = fa.Mkfile(path.Join(layer.WrapperDir, name), 0o755, layer.Wrapper(b.Layer.Prefix, name, b.Layer.Env), bk.WithCreatedTime(epoch))
+		}
+		parts = append(parts, bk.Scratch().File(fa, bk.WithCustomNamef("[%s] wrappers", b.Name), b.Loc.at("layers."+b.Name+".env")))
+	}
 	if len(parts) == 1 {
 		return parts[0], nil
 	}
@@ -124,6 +136,15 @@ func (b LayerBuild) Archive() (bk.State, error) {
 	}
 	for _, x := range l.DLOpen {
 		args = append(args, "-dlopen", x)
+	}
+	for _, f := range l.Files {
+		args = append(args, "-data", f.From+"="+f.To)
+	}
+	for _, k := range slices.Sorted(maps.Keys(l.Env)) {
+		args = append(args, "-env", k+"="+l.Env[k])
+	}
+	if len(l.Env) > 0 {
+		args = append(args, "-wrapped")
 	}
 	if l.Runtime == "custom" {
 		args = append(args, "-glibc", l.Glibc)

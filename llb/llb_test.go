@@ -8,6 +8,7 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -243,5 +244,40 @@ func TestGoNetrcSecret(t *testing.T) {
 	}
 	if !download || !compile {
 		t.Errorf("netrc on go mod download only: download %v, compile %v", download, compile)
+	}
+}
+
+// A layer with files and env: the helper gets them, and the wrappers of the
+// programs are files of the root, made from layer.Wrapper.
+func TestLayerFilesEnvWrappers(t *testing.T) {
+	s, err := spec.Load("strata.yaml", []byte("version: 1\nlayers:\n  im:\n    runtime: fc-debian12\n    sources: {debian: {packages: [imagemagick]}}\n"+
+		"    binaries: [convert=convert-im6.q16]\n    files: [{from: \"usr/lib/$MULTIARCH/IM-*\", to: lib/im}]\n    env: {MAGICK_CONFIGURE_PATH: \"${PREFIX}/etc\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := LayerBuild{Name: "im", Layer: s.Layers["im"], Platforms: Platforms{Build: amd64, Target: arm64},
+		Apt: bk.Image("docker.io/library/debian:bookworm"), Helper: bk.Image("example.com/helper")}.Archive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args string
+	var wrapper []byte
+	for _, op := range ops(t, st) {
+		if e := op.GetExec(); e != nil && strings.HasSuffix(e.Meta.Args[0], "strata-layer") {
+			args = strings.Join(e.Meta.Args, " ")
+		}
+		for _, a := range op.GetFile().GetActions() {
+			if mk := a.GetMkfile(); mk != nil && mk.Path == layer.WrapperDir+"/convert" {
+				wrapper = mk.Data
+			}
+		}
+	}
+	for _, want := range []string{"-bin convert=convert-im6.q16", "-data usr/lib/$MULTIARCH/IM-*=lib/im", "-env MAGICK_CONFIGURE_PATH=${PREFIX}/etc", "-wrapped"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("helper args lack %s: %s", want, args)
+		}
+	}
+	if string(wrapper) != string(layer.Wrapper("/opt", "convert", map[string]string{"MAGICK_CONFIGURE_PATH": "${PREFIX}/etc"})) {
+		t.Errorf("wrapper:\n%s", wrapper)
 	}
 }

@@ -31,8 +31,21 @@ type Layer struct {
 	// Sources make the layer's root filesystem for the target architecture.
 	Sources *LayerSources `yaml:"sources" json:"sources" jsonschema:"required"`
 	// Binaries are the programs to ship in bin/: names looked up in the
-	// sources' bin directories, or paths.
+	// sources' bin directories, or paths; NAME=PROGRAM ships PROGRAM as
+	// bin/NAME (convert=convert-im6.q16, for a name Debian makes an
+	// alternative in a maintainer script, which is never run).
 	Binaries []string `yaml:"binaries" json:"binaries" jsonschema:"required,minItems=1"`
+	// Files are files and directories of the sources shipped with their
+	// layout under the prefix: data, configuration, plugin modules. ELF
+	// files among them are checked, and their libraries go to lib/.
+	Files []LayerFile `yaml:"files,omitempty" json:"files,omitempty"`
+	// Env is the environment the programs need to find their files, such as
+	// MAGICK_CONFIGURE_PATH: ${PREFIX}/etc/ImageMagick-6 (${PREFIX} is the
+	// layer's prefix). Function runtimes set only PATH and LD_LIBRARY_PATH,
+	// so each program in bin/ is then a small sh wrapper that sets it (what
+	// the caller already set wins) and runs the program, kept in libexec/;
+	// an app image that holds the layer sets it in its config.
+	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 	// DLOpen lists libraries the programs load at run time, which ELF
 	// headers do not tell.
 	DLOpen []string `yaml:"dlopen,omitempty" json:"dlopen,omitempty"`
@@ -48,6 +61,18 @@ type Layer struct {
 	MaxZipped *int `yaml:"max_zipped,omitempty" json:"max_zipped,omitempty"`
 	// MaxUnzipped overrides the runtime's limit of the files' size, in bytes.
 	MaxUnzipped *int `yaml:"max_unzipped,omitempty" json:"max_unzipped,omitempty"`
+}
+
+// LayerFile is a file or directory of a layer's sources shipped under the
+// prefix.
+type LayerFile struct {
+	// From is its path in the sources. $MULTIARCH stands for the target's
+	// Debian multiarch directory (x86_64-linux-gnu, aarch64-linux-gnu), so
+	// one spec serves every architecture; a wildcard (ImageMagick-6.*) must
+	// match one path.
+	From string `yaml:"from" json:"from" jsonschema:"required"`
+	// To is its path under the prefix, such as etc/ImageMagick-6.
+	To string `yaml:"to" json:"to" jsonschema:"required"`
 }
 
 // LayerSources are merged into one root filesystem of the target

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"io/fs"
 	"maps"
 	"path"
 	"regexp"
@@ -25,6 +26,7 @@ var (
 	feature    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_+./-]*$`)
 	glibcFloor = regexp.MustCompile(`^2\.([0-9]+)$`)
 	secretID   = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	binName    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]*$`)
 	port       = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
 )
 
@@ -273,7 +275,26 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 		c.add(s.Pos(p), p, "missing key \"binaries\" (the programs to ship, such as [ffmpeg])")
 	}
 	for i, b := range l.Binaries {
-		checkRootPath(c, s, fmt.Sprintf("%s.binaries[%d]", p, i), b)
+		q := fmt.Sprintf("%s.binaries[%d]", p, i)
+		if name, prog, ok := strings.Cut(b, "="); ok {
+			if !binName.MatchString(name) {
+				c.add(s.Pos(q), q, "invalid program name %q in %q (expected NAME=PROGRAM, such as convert=convert-im6.q16)", name, b)
+			}
+			b = prog
+		}
+		checkRootPath(c, s, q, b)
+	}
+	for i, f := range l.Files {
+		q := fmt.Sprintf("%s.files[%d]", p, i)
+		checkRootPath(c, s, q+".from", f.From)
+		if t := f.To; t == "" || !fs.ValidPath(t) || t == "." || strings.ContainsAny(t, "*?[\\") {
+			c.add(s.Pos(q+".to"), q+".to", "to %q must be a clean relative path under the prefix, such as share/ghostscript", t)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(l.Env)) {
+		if !envName.MatchString(k) || k == "PATH" || k == "LD_LIBRARY_PATH" {
+			c.add(s.Pos(p+".env."+k), p+".env."+k, "invalid variable %q (PATH and LD_LIBRARY_PATH are the runtime's)", k)
+		}
 	}
 	for i, d := range l.DLOpen {
 		checkRootPath(c, s, fmt.Sprintf("%s.dlopen[%d]", p, i), d)

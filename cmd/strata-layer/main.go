@@ -38,8 +38,11 @@ func main() {
 	flag.Var(&exclude, "exclude", "custom runtime: a library it provides (repeatable)")
 	tree := flag.String("tree", "", "also write the layer's files as a tree in this directory")
 	strip := flag.String("strip", "", "strip every file with this program (binutils' strip)")
-	var files list
+	var files, data, env list
 	flag.Var(&files, "file", "package mode: NAME=PATH, a program at the zip's root (repeatable)")
+	flag.Var(&data, "data", "FROM=TO: a file or directory of the root shipped at TO under the prefix (repeatable)")
+	flag.Var(&env, "env", "NAME=VALUE: the environment the programs need, ${PREFIX} for the prefix (repeatable)")
+	wrapped := flag.Bool("wrapped", false, "ship each program in libexec/ and its wrapper (in the root's "+layer.WrapperDir+") in bin/")
 	flag.Parse()
 	if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
@@ -64,9 +67,26 @@ func main() {
 	if *maxUnzipped >= 0 {
 		p.MaxUnzipped, p.Limits = *maxUnzipped, "the spec's limits"
 	}
+	var trees []layer.Tree
+	for _, d := range data {
+		from, to, ok := strings.Cut(d, "=")
+		if !ok {
+			fail(fmt.Errorf("-data %q: expected FROM=TO", d))
+		}
+		trees = append(trees, layer.Tree{From: from, To: to})
+	}
+	vars := map[string]string{}
+	for _, kv := range env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			fail(fmt.Errorf("-env %q: expected NAME=VALUE", kv))
+		}
+		vars[k] = v
+	}
 	_, report, err := layer.Build(layer.BuildOptions{
-		Options: layer.Options{Root: *root, Binaries: bins, DLOpen: dlopen, Profile: p},
+		Options: layer.Options{Root: *root, Binaries: bins, DLOpen: dlopen, Files: trees, Wrapped: *wrapped, Profile: p},
 		Name:    *name, Format: *format, Prefix: *prefix, Out: *out, MTime: time.Unix(*epoch, 0).UTC(), Tree: *tree, Strip: *strip,
+		Env: vars,
 	})
 	if report != "" {
 		fmt.Fprint(os.Stderr, report)

@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const programLayers = "examples/program-layers"
+
+// programRoot is runtimeRoot with a shell: function runtimes have /bin/sh,
+// which the layers' wrappers need.
+func programRoot(t *testing.T, arch string) string {
+	t.Helper()
+	root := runtimeRoot(t, arch)
+	cache := os.Getenv("STRATA_CACHE")
+	if cache == "" {
+		cache = filepath.Join(os.Getenv("HOME"), ".cache/strata")
+	}
+	src := filepath.Join(cache, "rootfs", "bookworm-"+arch)
+	mustRun(t, "cp", "-a", filepath.Join(src, "usr/bin/dash"), filepath.Join(root, "usr/bin/dash"))
+	if err := os.Symlink("dash", filepath.Join(root, "usr/bin/sh")); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// layerRun runs a program of the layer unpacked at /opt of root with only
+// PATH and LD_LIBRARY_PATH set: for amd64 its bin/ wrapper in a chroot; for
+// arm64 (under qemu-aarch64-static, a check only) the program in libexec/
+// with the environment the manifest lists, /opt read as the root's, since
+// qemu's -L does not redirect every path a program opens.
+func layerRun(t *testing.T, root, arch string, m *manifest, prog string, args ...string) string {
+	t.Helper()
+	var c *exec.Cmd
+	if arch == "arm64" {
+		qargs := []string{"-L", root, "-E", "LD_LIBRARY_PATH=/opt/lib"}
+		for k, v := range m.Env {
+			qargs = append(qargs, "-E", k+"="+strings.ReplaceAll(v, "/opt/", filepath.Join(root, "opt")+"/"))
+		}
+		for i, a := range args {
+			args[i] = strings.Replace(a, "/tmp/", filepath.Join(root, "tmp")+"/", 1)
+		}
+		c = exec.Command("qemu-aarch64-static", append(append(qargs, filepath.Join(root, "opt/libexec", prog)), args...)...)
+	} else {
+		c = exec.Command("chroot", append([]string{root, "/opt/bin/" + prog}, args...)...)
+		c.Env = []string{"PATH=/opt/bin", "LD_LIBRARY_PATH=/opt/lib"}
+	}
+	out, err := c.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", arch, strings.Join(c.Args, " "), err, tail(string(out), 20))
+	}
+	return string(out)
+}
+
+// TestImageMagickLayer: the example's ImageMagick layers, for Function
+// Compute (bookworm) and Lambda al2023 (bullseye), amd64 and arm64, from one
+// spec without architecture-specific paths, work unpacked at /opt of a root
+// that holds only glibc and a shell: the PNG coder (a module found through
+// its .la file) writes and reads an image, and the shipped policy.xml is in
+// effect. Every zip reads in Python's zipfile with valid dates.
+func TestImageMagickLayer(t *testing.T) {
+	emulationOff(t)
+	for _, target := range []string{"imagemagick-fc", "imagemagick-lambda"} {
+		out := t.TempDir()
+		mustRun(t, "docker", "buildx", "build", "--progress=plain", "-f", programLayers+"/strata.yaml", "--target", target,
+			"--platform", strings.Join(bothPlatforms, ","), "-o", "type=local,dest="+out, programLayers)
+		for _, arch := range []string{"amd64", "arm64"} {
+			t.Run(target+"/"+arch, func(t *testing.T) {
+				dir := filepath.Join(out, "linux_"+arch)
+				zipPath := filepath.Join(dir, target+".zip")
+				mustRun(t, "python3", "-c", "import zipfile,sys,datetime; [datetime.datetime(*i.date_time) for i in zipfile.ZipFile(sys.argv[1]).infolist()]", zipPath)
+				m := readManifest(t, filepath.Join(dir, target+".manifest.json"))
+				if !strings.HasPrefix(m.Env["MAGICK_CONFIGURE_PATH"], "/opt/etc/ImageMagick-6") {
+					t.Errorf("manifest env: %v", m.Env)
+				}
+				root := programRoot(t, arch)
+				unzip(t, zipPath, filepath.Join(root, "opt"))
+				layerRun(t, root, arch, m, "convert", "-size", "64x64", "xc:red", "/tmp/out.png")
+				if got := layerRun(t, root, arch, m, "identify", "/tmp/out.png"); !strings.Contains(got, "PNG 64x64") {
+					t.Errorf("identify: %s", got)
+				}
+				if got := layerRun(t, root, arch, m, "convert", "-list", "policy"); !strings.Contains(got, "/opt/etc/ImageMagick-6/policy.xml") && !strings.Contains(got, filepath.Join(root, "opt/etc/ImageMagick-6/policy.xml")) {
+					t.Errorf("the shipped policy.xml is not in effect:\n%s", got)
+				}
+			})
+		}
+	}
+}

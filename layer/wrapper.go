@@ -1,0 +1,48 @@
+package layer
+
+import (
+	"maps"
+	"path"
+	"slices"
+	"strings"
+)
+
+// WrapperDir is where, in a layer's root, the frontend puts the wrapper of
+// each program of a layer with an environment (Options.Wrapped).
+const WrapperDir = "/.strata/wrappers"
+
+// ExpandPrefix replaces ${PREFIX} in the values of env with the layer's
+// prefix.
+func ExpandPrefix(env map[string]string, prefix string) map[string]string {
+	out := map[string]string{}
+	for k, v := range env {
+		out[k] = strings.ReplaceAll(v, "${PREFIX}", prefix)
+	}
+	return out
+}
+
+// Wrapper is the sh script shipped as bin/NAME of a layer with an
+// environment: function runtimes set only PATH and LD_LIBRARY_PATH, so the
+// wrapper sets what the program needs to find its files (a variable the
+// caller set already is kept) and runs the program, kept in libexec/.
+func Wrapper(prefix, name string, env map[string]string) []byte {
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\n# strata: " + name + " with the environment of its layer\n")
+	env = ExpandPrefix(env, prefix)
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		b.WriteString("if [ -z \"${" + k + "+x}\" ]; then " + k + "=" + quote(env[k]) + "; export " + k + "; fi\n")
+	}
+	b.WriteString("exec " + quote(path.Join(prefix, "libexec", name)) + " \"$@\"\n")
+	return []byte(b.String())
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// ProgramName is the name a binaries entry is shipped under in bin/:
+// NAME of NAME=PROGRAM, else the program's base name.
+func ProgramName(b string) string {
+	if name, _, ok := strings.Cut(b, "="); ok {
+		return name
+	}
+	return path.Base(b)
+}
