@@ -55,35 +55,75 @@ func layerRun(t *testing.T, root, arch string, m *manifest, prog string, args ..
 	return string(out)
 }
 
+// buildProgramLayer builds a layer of the example for both platforms and
+// returns, per architecture, a root of glibc and sh with the layer
+// unpacked at /opt, and its manifest. Every zip reads in Python's zipfile
+// with valid dates.
+func buildProgramLayer(t *testing.T, target string) map[string]func(t *testing.T) (string, *manifest) {
+	out := t.TempDir()
+	mustRun(t, "docker", "buildx", "build", "--progress=plain", "-f", programLayers+"/strata.yaml", "--target", target,
+		"--platform", strings.Join(bothPlatforms, ","), "-o", "type=local,dest="+out, programLayers)
+	res := map[string]func(t *testing.T) (string, *manifest){}
+	for _, arch := range []string{"amd64", "arm64"} {
+		res[arch] = func(t *testing.T) (string, *manifest) {
+			dir := filepath.Join(out, "linux_"+arch)
+			zipPath := filepath.Join(dir, target+".zip")
+			mustRun(t, "python3", "-c", "import zipfile,sys,datetime; [datetime.datetime(*i.date_time) for i in zipfile.ZipFile(sys.argv[1]).infolist()]", zipPath)
+			root := programRoot(t, arch)
+			unzip(t, zipPath, filepath.Join(root, "opt"))
+			return root, readManifest(t, filepath.Join(dir, target+".manifest.json"))
+		}
+	}
+	return res
+}
+
 // TestImageMagickLayer: the example's ImageMagick layers, for Function
 // Compute (bookworm) and Lambda al2023 (bullseye), amd64 and arm64, from one
 // spec without architecture-specific paths, work unpacked at /opt of a root
 // that holds only glibc and a shell: the PNG coder (a module found through
 // its .la file) writes and reads an image, and the shipped policy.xml is in
-// effect. Every zip reads in Python's zipfile with valid dates.
+// effect.
 func TestImageMagickLayer(t *testing.T) {
 	emulationOff(t)
 	for _, target := range []string{"imagemagick-fc", "imagemagick-lambda"} {
-		out := t.TempDir()
-		mustRun(t, "docker", "buildx", "build", "--progress=plain", "-f", programLayers+"/strata.yaml", "--target", target,
-			"--platform", strings.Join(bothPlatforms, ","), "-o", "type=local,dest="+out, programLayers)
-		for _, arch := range []string{"amd64", "arm64"} {
+		for arch, unpack := range buildProgramLayer(t, target) {
 			t.Run(target+"/"+arch, func(t *testing.T) {
-				dir := filepath.Join(out, "linux_"+arch)
-				zipPath := filepath.Join(dir, target+".zip")
-				mustRun(t, "python3", "-c", "import zipfile,sys,datetime; [datetime.datetime(*i.date_time) for i in zipfile.ZipFile(sys.argv[1]).infolist()]", zipPath)
-				m := readManifest(t, filepath.Join(dir, target+".manifest.json"))
+				root, m := unpack(t)
 				if !strings.HasPrefix(m.Env["MAGICK_CONFIGURE_PATH"], "/opt/etc/ImageMagick-6") {
 					t.Errorf("manifest env: %v", m.Env)
 				}
-				root := programRoot(t, arch)
-				unzip(t, zipPath, filepath.Join(root, "opt"))
 				layerRun(t, root, arch, m, "convert", "-size", "64x64", "xc:red", "/tmp/out.png")
 				if got := layerRun(t, root, arch, m, "identify", "/tmp/out.png"); !strings.Contains(got, "PNG 64x64") {
 					t.Errorf("identify: %s", got)
 				}
 				if got := layerRun(t, root, arch, m, "convert", "-list", "policy"); !strings.Contains(got, "/opt/etc/ImageMagick-6/policy.xml") && !strings.Contains(got, filepath.Join(root, "opt/etc/ImageMagick-6/policy.xml")) {
 					t.Errorf("the shipped policy.xml is not in effect:\n%s", got)
+				}
+			})
+		}
+	}
+}
+
+// TestGhostscriptLayer: the example's Ghostscript layers render PostScript
+// text in a standard font (its resources and the URW fonts shipped under
+// the prefix) to a PNG, in a root of glibc and sh.
+func TestGhostscriptLayer(t *testing.T) {
+	emulationOff(t)
+	const ps = "%!PS\n/Helvetica findfont 24 scalefont setfont 20 20 moveto (strata) show showpage\n"
+	for _, target := range []string{"ghostscript-fc", "ghostscript-lambda"} {
+		for arch, unpack := range buildProgramLayer(t, target) {
+			t.Run(target+"/"+arch, func(t *testing.T) {
+				root, m := unpack(t)
+				if err := os.WriteFile(filepath.Join(root, "tmp/in.ps"), []byte(ps), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				out := layerRun(t, root, arch, m, "gs", "-dBATCH", "-dNOPAUSE", "-sDEVICE=png16m", "-o", "/tmp/out.png", "/tmp/in.ps")
+				if !strings.Contains(out, "NimbusSans") {
+					t.Errorf("gs did not load the shipped Helvetica (NimbusSans):\n%s", out)
+				}
+				png, err := os.ReadFile(filepath.Join(root, "tmp/out.png"))
+				if err != nil || len(png) < 8 || string(png[1:4]) != "PNG" {
+					t.Errorf("no PNG written (%v)", err)
 				}
 			})
 		}
