@@ -79,6 +79,8 @@ type vertex struct {
 	Started   bool
 	Completed bool
 	Error     string
+	// Took is how long the step ran (from its start to its completion).
+	Took time.Duration
 }
 
 // vertices reads rawjson progress into the steps by name.
@@ -111,6 +113,9 @@ func vertices(t *testing.T, out string) map[string]*vertex {
 			x.Completed = x.Completed || v.Completed != nil
 			if v.Error != "" {
 				x.Error = v.Error
+			}
+			if v.Started != nil && v.Completed != nil {
+				x.Took = v.Completed.Sub(*v.Started)
 			}
 		}
 	}

@@ -129,3 +129,32 @@ func TestGhostscriptLayer(t *testing.T) {
 		}
 	}
 }
+
+// TestGitLayer: git's layer (amd64: its helpers are started by git itself,
+// which qemu-user cannot follow) initializes a repository from the shipped
+// templates, commits and clones it (git-upload-pack through GIT_EXEC_PATH);
+// git's many names of one program are links, not copies.
+func TestGitLayer(t *testing.T) {
+	emulationOff(t)
+	root, m := buildProgramLayer(t, "git-fc")["amd64"](t)
+	links := 0
+	for _, f := range m.Files {
+		if strings.HasPrefix(f.Path, "libexec/git-core/") && f.Link == "git" {
+			links++
+		}
+	}
+	if links < 100 {
+		t.Errorf("%d of git-core's names link to git: its hard links were copied", links)
+	}
+	os.MkdirAll(filepath.Join(root, "dev"), 0o755)
+	mustRun(t, "mknod", "-m", "666", filepath.Join(root, "dev/null"), "c", "1", "3")
+	mustRun(t, "mknod", "-m", "666", filepath.Join(root, "dev/urandom"), "c", "1", "9")
+	script := "cd /tmp && git init -q repo && cd repo && git -c user.name=a -c user.email=a@example.com commit -q --allow-empty -m first" +
+		" && test -f .git/hooks/pre-commit.sample && git clone -q /tmp/repo /tmp/copy && cd /tmp/copy && git log --format=%s"
+	c := exec.Command("chroot", root, "/bin/sh", "-ec", script)
+	c.Env = []string{"PATH=/opt/bin", "LD_LIBRARY_PATH=/opt/lib", "HOME=/tmp"}
+	out, err := c.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "first" {
+		t.Errorf("git in the layer (%v):\n%s", err, out)
+	}
+}

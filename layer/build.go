@@ -255,6 +255,12 @@ func (l *Layer) report(m *Manifest, p Profile, zipped string) string {
 			fmt.Fprintf(&b, "  %s=%s\n", k, m.Env[k])
 		}
 	}
+	for _, n := range loaderNotes(l.Entries) {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	for _, sc := range l.Scripts {
+		fmt.Fprintf(&b, "script: %s\n", sc)
+	}
 	b.WriteString("largest files:\n")
 	b.WriteString(strings.Join(l.largest(15), "\n"))
 	b.WriteString("\n")

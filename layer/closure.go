@@ -41,7 +41,8 @@ type Entry struct {
 type Layer struct {
 	Entries []*Entry
 	Machine elf.Machine
-	Glibc   string // the highest glibc version any file needs
+	Glibc   string   // the highest glibc version any file needs
+	Scripts []string // "bin/NAME runs INTERPRETER": programs that are scripts
 }
 
 var binDirs = []string{"/usr/local/bin", "/usr/bin", "/bin", "/usr/local/sbin", "/usr/sbin", "/sbin"}
@@ -56,8 +57,9 @@ func Assemble(opt Options) (*Layer, error) {
 		return nil, err
 	}
 	a := &assembly{r: r, opt: opt, libs: map[string]*Entry{}, byReal: map[string]*Entry{}, missing: map[string][]string{},
-		refused: map[string][]string{}, parsed: map[string]parsed{}, conf: r.ldSoConf()}
+		refused: map[string][]string{}, parsed: map[string]parsed{}, conf: r.ldSoConf(), shippedData: map[string]string{}}
 	var bins []*object
+	shipped := map[string]string{} // the name of each program shipped, by real path
 	for _, b := range opt.Binaries {
 		name := ProgramName(b)
 		if _, prog, ok := strings.Cut(b, "="); ok {
@@ -68,12 +70,35 @@ func Assemble(opt Options) (*Layer, error) {
 			return nil, err
 		}
 		o, err := a.read(real)
+		if errors.Is(err, errNotELF) {
+			// A script: shipped as it is; its interpreter is the layer's
+			// (one of its programs) or the runtime's, which the report names.
+			interp, ok := a.r.interpreter(real)
+			if !ok {
+				return nil, fmt.Errorf("binary %s (%s): neither an ELF file nor a script (#!)", b, real)
+			}
+			a.scripts = append(a.scripts, a.scriptNote(name, interp))
+			a.entries = append(a.entries, &Entry{Path: "bin/" + name, Source: real, Mode: 0o755})
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("binary %s (%s): %v", b, real, err)
 		}
 		if len(bins) > 0 && o.machine != bins[0].machine {
 			return nil, fmt.Errorf("binary %s is for %v, %s is for %v", b, o.machine, bins[0].path, bins[0].machine)
 		}
+		if first, ok := shipped[real]; ok {
+			// The same file under another name (a link, an alternative):
+			// shipped once, linked.
+			dir := "bin/"
+			if opt.Wrapped {
+				dir = "libexec/"
+				a.entries = append(a.entries, &Entry{Path: "bin/" + name, Source: path.Join(WrapperDir, name), Mode: 0o755})
+			}
+			a.entries = append(a.entries, &Entry{Path: dir + name, Link: first, Mode: fs.ModeSymlink | 0o777})
+			continue
+		}
+		shipped[real] = name
 		bins = append(bins, o)
 		if opt.Wrapped {
 			a.entries = append(a.entries, &Entry{Path: "libexec/" + name, Source: real, Mode: 0o755},
@@ -84,7 +109,7 @@ func Assemble(opt Options) (*Layer, error) {
 		a.objs = append(a.objs, o)
 	}
 	if len(bins) == 0 {
-		return nil, fmt.Errorf("no binaries")
+		return nil, fmt.Errorf("no ELF programs among the binaries: a layer's scripts need a program of it to run")
 	}
 	a.machine = bins[0].machine
 	for _, o := range bins {
@@ -136,7 +161,7 @@ func Assemble(opt Options) (*Layer, error) {
 	if err := checkUnique(a.entries); err != nil {
 		return nil, err
 	}
-	return &Layer{Entries: a.entries, Machine: a.machine, Glibc: maxGlibc(a.objs).String()}, nil
+	return &Layer{Entries: a.entries, Machine: a.machine, Glibc: maxGlibc(a.objs).String(), Scripts: a.scripts}, nil
 }
 
 type assembly struct {
@@ -152,6 +177,10 @@ type assembly struct {
 	missing map[string][]string
 	refused map[string][]string // "path: why", by who needs it
 	parsed  map[string]parsed   // every ELF file read, by real path
+	scripts []string
+	// shippedData is the path of each file shipped by files:, by device
+	// and inode.
+	shippedData map[string]string
 }
 
 type parsed struct {

@@ -9,6 +9,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // A Tree is a file or directory of the sources shipped with its layout at
@@ -89,8 +90,19 @@ func (a *assembly) addTree(real, to string) error {
 }
 
 // addData adds one file; an ELF file must be for the layer's machine and
-// brings its libraries.
+// brings its libraries. A file already shipped in the same directory (a
+// hard link, a link: git's many names of one program) is a link to it.
 func (a *assembly) addData(real, to string, mode fs.FileMode) error {
+	id := fileID(a.r.host(real))
+	if first, ok := a.shippedData[id]; ok && id != "" && path.Dir(first) == path.Dir(to) {
+		a.entries = append(a.entries, &Entry{Path: to, Link: path.Base(first), Mode: fs.ModeSymlink | 0o777})
+		return nil
+	}
+	if id != "" {
+		if _, ok := a.shippedData[id]; !ok {
+			a.shippedData[id] = to
+		}
+	}
 	a.entries = append(a.entries, &Entry{Path: to, Source: real, Mode: mode.Perm() & 0o755})
 	if !isELF(a.r.host(real)) {
 		return nil
@@ -150,4 +162,16 @@ func (r rootFS) glob(pattern string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// fileID identifies a file by device and inode, "" where it cannot.
+func fileID(host string) string {
+	fi, err := os.Stat(host)
+	if err != nil {
+		return ""
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return fmt.Sprintf("%d:%d", st.Dev, st.Ino)
+	}
+	return ""
 }

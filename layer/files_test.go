@@ -106,3 +106,71 @@ func TestWrappedPrograms(t *testing.T) {
 		}
 	}
 }
+
+// Scripts among the binaries are shipped as they are, their interpreter
+// named: the layer's own program, or one the runtime must have.
+func TestScriptsAmongBinaries(t *testing.T) {
+	root := fakeRoot(t)
+	writeTree(t, root, map[string]string{
+		"/usr/bin/zcat2":  "#!/bin/gzip -cd\n",
+		"/usr/bin/report": "#!/usr/bin/env perl\nprint 1;\n",
+		"/usr/bin/notes":  "just text\n",
+	})
+	l, err := Assemble(Options{Root: root, Binaries: []string{"gzip", "zcat2", "report"}, Profile: Profiles["fc-debian12"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(l.Scripts, "\n")
+	for _, want := range []string{"bin/zcat2 runs /bin/gzip -cd (the layer's bin/gzip", "bin/report runs /usr/bin/env perl, which is not in the layer: the runtime must have it"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("scripts lack %q:\n%s", want, got)
+		}
+	}
+	if !strings.Contains(paths(l), "bin/report") {
+		t.Errorf("the script is not shipped: %s", paths(l))
+	}
+	if _, err := Assemble(Options{Root: root, Binaries: []string{"gzip", "notes"}, Profile: Profiles["fc-debian12"]}); err == nil || !strings.Contains(err.Error(), "neither an ELF file nor a script") {
+		t.Errorf("a text file: %v", err)
+	}
+}
+
+func TestLoaderNotes(t *testing.T) {
+	notes := loaderNotes([]*Entry{{Path: "lib/libMagickCore-6.Q16.so.6"}, {Path: "lib/libgs.so.10"}, {Path: "bin/libpython3"}})
+	if len(notes) != 2 || !strings.Contains(notes[0], "MAGICK_CODER_MODULE_PATH") || !strings.Contains(notes[1], "GS_LIB") {
+		t.Errorf("notes: %q", notes)
+	}
+}
+
+// Two names of one program are one file and a link.
+func TestSameProgramTwice(t *testing.T) {
+	root := fakeRoot(t)
+	if err := os.Symlink("gzip", filepath.Join(root, "bin/gunzip2")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Assemble(Options{Root: root, Binaries: []string{"gzip", "gunzip2", "zip=gzip"}, Profile: Profiles["fc-debian12"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := paths(l); !strings.Contains(got, "bin/gunzip2->gzip") || !strings.Contains(got, "bin/zip->gzip") {
+		t.Errorf("aliases: %s", got)
+	}
+}
+
+// A directory's hard links (git's programs in git-core) are one file and
+// links, not copies.
+func TestFilesHardLinksOnce(t *testing.T) {
+	root := fakeRoot(t)
+	core := filepath.Join(root, "usr/lib/git-core")
+	writeTree(t, root, map[string]string{"/usr/lib/git-core/git": "#!/bin/sh\n"})
+	if err := os.Link(filepath.Join(core, "git"), filepath.Join(core, "git-add")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Assemble(Options{Root: root, Binaries: []string{"gzip"}, Profile: Profiles["fc-debian12"],
+		Files: []Tree{{From: "usr/lib/git-core", To: "libexec/git-core"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := paths(l); !strings.Contains(got, "libexec/git-core/git-add->git") || !strings.Contains(got, "libexec/git-core/git ") {
+		t.Errorf("hard links: %s", got)
+	}
+}

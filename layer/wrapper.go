@@ -1,7 +1,10 @@
 package layer
 
 import (
+	"bufio"
+	"io"
 	"maps"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -45,4 +48,31 @@ func ProgramName(b string) string {
 		return name
 	}
 	return path.Base(b)
+}
+
+// interpreter is the #! line's program (and argument) of a script in the root.
+func (r rootFS) interpreter(real string) (string, bool) {
+	f, err := os.Open(r.host(real))
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(io.LimitReader(f, 256)).ReadString('\n')
+	interp, ok := strings.CutPrefix(strings.TrimSpace(line), "#!")
+	return strings.TrimSpace(interp), ok && strings.TrimSpace(interp) != ""
+}
+
+// scriptNote says what runs a script: a program of the layer, or one the
+// runtime must have.
+func (a *assembly) scriptNote(name, interp string) string {
+	prog := strings.Fields(interp)[0]
+	if path.Base(prog) == "env" && len(strings.Fields(interp)) > 1 {
+		prog = strings.Fields(interp)[1]
+	}
+	for _, b := range a.opt.Binaries {
+		if ProgramName(b) == path.Base(prog) {
+			return "bin/" + name + " runs " + interp + " (the layer's bin/" + path.Base(prog) + " when it is found on PATH)"
+		}
+	}
+	return "bin/" + name + " runs " + interp + ", which is not in the layer: the runtime must have it"
 }
