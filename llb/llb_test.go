@@ -281,3 +281,21 @@ func TestLayerFilesEnvWrappers(t *testing.T) {
 		t.Errorf("wrapper:\n%s", wrapper)
 	}
 }
+
+// An image that holds a layer puts its bin/ on PATH, its lib/ on
+// LD_LIBRARY_PATH, and sets the layer's env with ${PREFIX} as its prefix.
+func TestImageHoldsLayerEnv(t *testing.T) {
+	a := loadApp(t, webSpec)
+	_, img, err := Runtime{Name: "web", App: a, Binary: goBuild(a, arm64).Binary(), Platforms: Platforms{Build: amd64, Target: arm64},
+		Base:  Base{State: bk.Image("docker.io/library/debian:bookworm-slim", bk.Platform(arm64))},
+		Trees: []Tree{{State: bk.Scratch(), Dir: "/tree", Prefix: "/opt", Env: map[string]string{"GS_LIB": "${PREFIX}/share/gs/Init"}}}}.Image()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := strings.Join(img.Config.Env, " ")
+	for _, want := range []string{"GS_LIB=/opt/share/gs/Init", "LD_LIBRARY_PATH=/opt/lib", "PATH=/opt/bin:"} {
+		if !strings.Contains(env, want) {
+			t.Errorf("env lacks %s: %s", want, env)
+		}
+	}
+}
