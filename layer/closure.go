@@ -375,10 +375,18 @@ func (a *assembly) expand(dirs []string, o *object) []string {
 func checkUnique(entries []*Entry) error {
 	for i := 1; i < len(entries); i++ {
 		if entries[i].Path == entries[i-1].Path {
-			return fmt.Errorf("two files would be %s: %s and %s", entries[i].Path, entries[i-1].Source, entries[i].Source)
+			return fmt.Errorf("two files would be %s: %s and %s", entries[i].Path, entries[i-1].what(), entries[i].what())
 		}
 	}
 	return nil
+}
+
+// what an entry is, for errors: its source, or the link it is.
+func (e *Entry) what() string {
+	if e.Link != "" {
+		return "a link to " + e.Link
+	}
+	return e.Source
 }
 
 func appendUnique(list []string, v string) []string {

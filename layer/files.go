@@ -26,8 +26,14 @@ type Tree struct {
 func (a *assembly) addTrees(trees []Tree) error {
 	for _, t := range trees {
 		from := strings.NewReplacer("${MULTIARCH}", multiarch(a.machine), "$MULTIARCH", multiarch(a.machine)).Replace(t.From)
+		if strings.Contains(from, "$") {
+			return fmt.Errorf("files: %s: unknown variable (the one known is $MULTIARCH)", t.From)
+		}
 		matches := a.r.glob(path.Join("/", from))
-		if len(matches) != 1 {
+		switch {
+		case len(matches) == 0:
+			return fmt.Errorf("files: %s (%s) is not in the layer's sources", t.From, from)
+		case len(matches) > 1:
 			return fmt.Errorf("files: %s (%s) matches %d paths of the layer's sources, want one: %s", t.From, from, len(matches), strings.Join(matches, ", "))
 		}
 		real, err := a.r.resolve(matches[0])

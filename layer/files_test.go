@@ -76,8 +76,12 @@ func TestFilesErrors(t *testing.T) {
 		t.Errorf("a wildcard matching several paths: %v", err)
 	}
 	opt.Files = []Tree{{From: "/usr/share/nothing", To: "x"}}
-	if _, err := Assemble(opt); err == nil || !strings.Contains(err.Error(), "matches 0 paths") {
+	if _, err := Assemble(opt); err == nil || !strings.Contains(err.Error(), "/usr/share/nothing) is not in the layer's sources") {
 		t.Errorf("a missing path: %v", err)
+	}
+	opt.Files = []Tree{{From: "/usr/lib/$MULTI_ARCH", To: "x"}}
+	if _, err := Assemble(opt); err == nil || !strings.Contains(err.Error(), "unknown variable") {
+		t.Errorf("an unknown variable: %v", err)
 	}
 	opt.Files = nil
 	opt.Binaries = []string{"ls"}
@@ -88,7 +92,7 @@ func TestFilesErrors(t *testing.T) {
 
 func TestWrappedPrograms(t *testing.T) {
 	root := fakeRoot(t)
-	env := map[string]string{"MAGICK_CONFIGURE_PATH": "${PREFIX}/etc/Magick-6", "Q": "it's"}
+	env := map[string]string{"MAGICK_CONFIGURE_PATH": "${PREFIX}/etc/Magick-6", "Q": "it's", "R": "$PREFIX/r"}
 	writeTree(t, root, map[string]string{WrapperDir + "/ls": string(Wrapper("/opt", "ls", env))})
 	l, err := Assemble(Options{Root: root, Binaries: []string{"ls=ls-coreutils"}, Profile: Profiles["fc-debian12"], Wrapped: true})
 	if err != nil {
@@ -100,7 +104,7 @@ func TestWrappedPrograms(t *testing.T) {
 	}
 	w := string(Wrapper("/opt", "ls", env))
 	for _, want := range []string{`if [ -z "${MAGICK_CONFIGURE_PATH+x}" ]; then MAGICK_CONFIGURE_PATH='/opt/etc/Magick-6'; export MAGICK_CONFIGURE_PATH; fi`,
-		`Q='it'\''s'`, `exec '/opt/libexec/ls' "$@"`} {
+		`Q='it'\''s'`, `R='/opt/r'`, `exec '/opt/libexec/ls' "$@"`} {
 		if !strings.Contains(w, want) {
 			t.Errorf("wrapper lacks %s:\n%s", want, w)
 		}

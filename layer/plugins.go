@@ -21,6 +21,8 @@ var pluginLoaders = []struct {
 	{"libgstreamer-1.0.so", "GStreamer: ship the gstreamer-1.0 plugin directory (files:) and set GST_PLUGIN_PATH, GST_PLUGIN_SYSTEM_PATH (env:)"},
 	{"libgdk_pixbuf-2.0.so", "GDK-Pixbuf: ship the loaders and their loaders.cache (files:) and set GDK_PIXBUF_MODULE_FILE (env:)"},
 	{"libpython3", "Python: ship the standard library (files:) and set PYTHONHOME (env:)"},
+	{"libmagic.so", "libmagic (file): ship its database, usr/lib/file/magic.mgc (files:), and set MAGIC to it (env:)"},
+	{"libsox.so", "SoX: its format plugins are found only in the directory compiled into libsox, not under a prefix: formats beyond the built-in ones need a rebuilt libsox"},
 	{"libfontconfig.so", "fontconfig: ship a fonts.conf and fonts (files:) and set FONTCONFIG_FILE (env:), or expect the runtime's"},
 }
 

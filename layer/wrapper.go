@@ -14,12 +14,13 @@ import (
 // each program of a layer with an environment (Options.Wrapped).
 const WrapperDir = "/.strata/wrappers"
 
-// ExpandPrefix replaces ${PREFIX} in the values of env with the layer's
-// prefix.
+// ExpandPrefix replaces ${PREFIX} (or $PREFIX) in the values of env with
+// the layer's prefix.
 func ExpandPrefix(env map[string]string, prefix string) map[string]string {
 	out := map[string]string{}
+	r := strings.NewReplacer("${PREFIX}", prefix, "$PREFIX", prefix)
 	for k, v := range env {
-		out[k] = strings.ReplaceAll(v, "${PREFIX}", prefix)
+		out[k] = r.Replace(v)
 	}
 	return out
 }

@@ -22,9 +22,11 @@ import (
 // file a build script wrote — is removed and fails the step with an error
 // naming the variable and the file: a secret never stays in a build's
 // outputs. The error goes to stderr and to file (cargo's kept stderr), so
-// that it ends the build's final error like cargo's own. A masked record
-// makes cargo re-run the build scripts that watch the variable in the next
-// step, which is the price of not keeping the value.
+// that it ends the build's final error like cargo's own. (cargo decides
+// whether a watched variable changed from a hash it keeps beside the
+// value, so masking the value re-runs nothing.) A value shorter than 8
+// bytes fails the step before cargo runs: it could be any word of the
+// build's own files.
 func scrubSecrets(envs []string, dirs []string, file string) string {
 	if len(envs) == 0 {
 		return ""
@@ -61,6 +63,14 @@ const scrubScript = `strata_scrub() {
 		done
 	done
 }
+for name in %[1]s; do
+	v=$(printenv "$name" || :)
+	if [ -n "$v" ] && [ "${#v}" -lt 8 ]; then
+		mkdir -p "$(dirname %[3]s)"
+		echo "error: secret variable $name is shorter than 8 bytes: so short a value cannot be told apart from the build's own text, and Strata could not keep it out of the build's outputs" | tee -a %[3]s >&2
+		exit 1
+	fi
+done
 strata_exit() {
 	s=$?
 	trap - EXIT

@@ -106,3 +106,15 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 		}
 	}
 }
+
+// A value too short to tell apart from the build's own text fails first.
+func TestScrubRefusesShortValues(t *testing.T) {
+	dir := t.TempDir()
+	errFile := filepath.Join(dir, "log", "cargo.stderr")
+	cmd := exec.Command("sh", "-ec", scrubSecrets([]string{"TOKEN"}, []string{dir}, errFile)+"\necho cargo ran")
+	cmd.Env = append(os.Environ(), "TOKEN=release")
+	out, err := cmd.CombinedOutput()
+	if err == nil || strings.Contains(string(out), "cargo ran") || !strings.Contains(string(out), "error: secret variable TOKEN is shorter than 8 bytes") {
+		t.Errorf("a 7-byte secret (%v):\n%s", err, out)
+	}
+}

@@ -277,8 +277,9 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 	for i, b := range l.Binaries {
 		q := fmt.Sprintf("%s.binaries[%d]", p, i)
 		if name, prog, ok := strings.Cut(b, "="); ok {
-			if !binName.MatchString(name) {
-				c.add(s.Pos(q), q, "invalid program name %q in %q (expected NAME=PROGRAM, such as convert=convert-im6.q16)", name, b)
+			if !binName.MatchString(name) || prog == "" {
+				c.add(s.Pos(q), q, "%q: expected NAME=PROGRAM, such as convert=convert-im6.q16", b)
+				continue
 			}
 			b = prog
 		}
@@ -286,14 +287,25 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 	}
 	for i, f := range l.Files {
 		q := fmt.Sprintf("%s.files[%d]", p, i)
-		checkRootPath(c, s, q+".from", f.From)
-		if t := f.To; t == "" || !fs.ValidPath(t) || t == "." || strings.ContainsAny(t, "*?[\\") {
+		switch {
+		case f.From == "":
+			c.add(s.Pos(q), q, "missing key \"from\" (the path in the sources, such as etc/ImageMagick-6)")
+		default:
+			checkRootPath(c, s, q+".from", f.From)
+		}
+		switch t := f.To; {
+		case t == "":
+			c.add(s.Pos(q), q, "missing key \"to\" (the path under the prefix, such as etc/ImageMagick-6)")
+		case !fs.ValidPath(t) || t == "." || strings.ContainsAny(t, "*?[\\\x00"):
 			c.add(s.Pos(q+".to"), q+".to", "to %q must be a clean relative path under the prefix, such as share/ghostscript", t)
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(l.Env)) {
-		if !envName.MatchString(k) || k == "PATH" || k == "LD_LIBRARY_PATH" {
-			c.add(s.Pos(p+".env."+k), p+".env."+k, "invalid variable %q (PATH and LD_LIBRARY_PATH are the runtime's)", k)
+		switch {
+		case k == "PATH" || k == "LD_LIBRARY_PATH":
+			c.add(s.Pos(p+".env."+k), p+".env."+k, "%s is the runtime's: it points at the layer's bin/ and lib/ already", k)
+		case !envName.MatchString(k):
+			c.add(s.Pos(p+".env."+k), p+".env."+k, "invalid variable name %q", k)
 		}
 	}
 	for i, d := range l.DLOpen {
