@@ -39,6 +39,7 @@ test-unit: lint
 	go test ./spec -run '^$$' -fuzz FuzzLoad -fuzztime 30s
 
 test-e2e: frontend build
+	@for c in cargo python3; do command -v $$c >/dev/null || { echo "make test-e2e: $$c is needed (see the README's Quickstart)" >&2; exit 1; }; done
 	$(ENV) && STRATA_E2E=1 go test -count=1 -timeout 40m -v ./e2e
 
 test: test-unit test-e2e

@@ -3,6 +3,8 @@ package cargo
 import (
 	"fmt"
 	"strings"
+
+	"github.com/strata-build/strata/shell"
 )
 
 // cargo decides that a local crate is fresh when none of its source files
@@ -34,12 +36,12 @@ const oldTime = "946684800" // 2000-01-01
 // (relative, cleaned) whose freshness is not this list's business (what the
 // dependency step built whole).
 func Freshness(state string, skip []string) string {
-	return fmt.Sprintf(freshnessScript, shellWord(state), prune(skip), oldTime)
+	return fmt.Sprintf(freshnessScript, shell.Quote(state), prune(skip), oldTime)
 }
 
 // FreshnessDone is the shell script to run after cargo succeeded.
 func FreshnessDone(state string) string {
-	s := shellWord(state)
+	s := shell.Quote(state)
 	return "mv -f " + s + ".new " + s
 }
 
@@ -50,7 +52,7 @@ func prune(skip []string) string {
 	}
 	var terms []string
 	for _, d := range skip {
-		terms = append(terms, "-path "+shellWord("./"+d))
+		terms = append(terms, "-path "+shell.Quote("./"+d))
 	}
 	return `\( ` + strings.Join(terms, " -o ") + ` \) -prune -o`
 }
@@ -84,8 +86,3 @@ else
 	find . %[2]s -type l -exec touch -c {} +
 	: >%[1]s
 fi`
-
-// shellWord quotes s for sh.
-func shellWord(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}

@@ -107,11 +107,7 @@ func fileSHA256(t *testing.T, path string) string {
 // the architecture, so that every other library must come from the layer.
 func runtimeRoot(t *testing.T, arch string) string {
 	t.Helper()
-	cache := os.Getenv("STRATA_CACHE")
-	if cache == "" {
-		cache = filepath.Join(os.Getenv("HOME"), ".cache/strata")
-	}
-	src := filepath.Join(cache, "rootfs", "bookworm-"+arch)
+	src := debianRoot(t, arch)
 	lists, _ := filepath.Glob(filepath.Join(src, "var/lib/dpkg/info/libc6*.list"))
 	if len(lists) != 1 {
 		t.Fatalf("no libc6 file list in the %s rootfs from hack/dev-env: %v", arch, lists)

@@ -15,11 +15,7 @@ const programLayers = "examples/program-layers"
 func programRoot(t *testing.T, arch string) string {
 	t.Helper()
 	root := runtimeRoot(t, arch)
-	cache := os.Getenv("STRATA_CACHE")
-	if cache == "" {
-		cache = filepath.Join(os.Getenv("HOME"), ".cache/strata")
-	}
-	src := filepath.Join(cache, "rootfs", "bookworm-"+arch)
+	src := debianRoot(t, arch)
 	mustRun(t, "cp", "-a", filepath.Join(src, "usr/bin/dash"), filepath.Join(root, "usr/bin/dash"))
 	if err := os.Symlink("dash", filepath.Join(root, "usr/bin/sh")); err != nil {
 		t.Fatal(err)

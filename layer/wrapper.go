@@ -8,6 +8,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/strata-build/strata/shell"
 )
 
 // WrapperDir is where, in a layer's root, the frontend puts the wrapper of
@@ -34,13 +36,11 @@ func Wrapper(prefix, name string, env map[string]string) []byte {
 	b.WriteString("#!/bin/sh\n# strata: " + name + " with the environment of its layer\n")
 	env = ExpandPrefix(env, prefix)
 	for _, k := range slices.Sorted(maps.Keys(env)) {
-		b.WriteString("if [ -z \"${" + k + "+x}\" ]; then " + k + "=" + quote(env[k]) + "; export " + k + "; fi\n")
+		b.WriteString("if [ -z \"${" + k + "+x}\" ]; then " + k + "=" + shell.Quote(env[k]) + "; export " + k + "; fi\n")
 	}
-	b.WriteString("exec " + quote(path.Join(prefix, "libexec", name)) + " \"$@\"\n")
+	b.WriteString("exec " + shell.Quote(path.Join(prefix, "libexec", name)) + " \"$@\"\n")
 	return []byte(b.String())
 }
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // ProgramName is the name a binaries entry is shipped under in bin/:
 // NAME of NAME=PROGRAM, else the program's base name.

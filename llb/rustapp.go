@@ -9,6 +9,7 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/strata-build/strata/cargo"
+	"github.com/strata-build/strata/shell"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -77,7 +78,7 @@ func (r RustBuild) base() (bk.State, error) {
 // official images do); an image without it must hold the std already, and
 // cargo says which one is missing.
 func rustupTargets(targets []string) string {
-	return "if command -v rustup >/dev/null 2>&1; then rustup target add " + shellJoin(targets) + "; fi"
+	return "if command -v rustup >/dev/null 2>&1; then rustup target add " + shell.Join(targets) + "; fi"
 }
 
 // run is a cargo step: the shared mounts, secrets and SSH, then the script.
@@ -146,7 +147,7 @@ func (r RustBuild) Dependencies() (bk.State, error) {
 		return bk.State{}, err
 	}
 	targets, _ := r.targetTriples()
-	script := r.scrub(rustTarget, rustSrc, "/tmp") + rustupTargets(targets) + "\n" + keepStderr("cargo build "+shellJoin(args))
+	script := r.scrub(rustTarget, rustSrc, "/tmp") + rustupTargets(targets) + "\n" + keepStderr("cargo build "+shell.Join(args))
 	if r.App.Rust.TargetCache {
 		script += "\ncat /proc/sys/kernel/random/uuid >" + path.Join(rustTarget, depsID)
 	}
@@ -179,7 +180,7 @@ func (r RustBuild) Output() (bk.State, error) {
 		return bk.State{}, err
 	}
 	targets, _ := r.targetTriples()
-	script := keepStderr("cargo build " + shellJoin(args))
+	script := keepStderr("cargo build " + shell.Join(args))
 	var extra []bk.RunOption
 	if r.App.Rust.TargetCache {
 		// The cache starts from the dependency step's target directory,
@@ -200,7 +201,7 @@ func (r RustBuild) Output() (bk.State, error) {
 		dir := path.Join(rustTarget, t, profileDir(r.App.Rust.Profile))
 		script += "\nmkdir -p " + path.Join(rustOut, t)
 		for _, b := range r.App.Rust.Bins {
-			script += "\ncp " + shellQuote(path.Join(dir, b)) + " " + shellQuote(path.Join(rustOut, t, b))
+			script += "\ncp " + shell.Quote(path.Join(dir, b)) + " " + shell.Quote(path.Join(rustOut, t, b))
 		}
 	}
 	script = r.scrub(rustTarget, rustOut) + script
