@@ -236,7 +236,7 @@ func TestGoAppCaching(t *testing.T) {
 }
 
 // TestGoAppReproducible: two builds without the cache give the same image
-// layers, byte for byte (the binary with -trimpath, the runtime layer with
+// layers, byte for byte (the binary with -trimpath, the app files with
 // fixed times and one copy of a staged tree).
 func TestGoAppReproducible(t *testing.T) {
 	emulationOff(t)

@@ -5,11 +5,11 @@ import (
 	"path"
 	"regexp"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
-	strllb "github.com/strata-build/strata/llb"
+	"github.com/strata-build/strata/graph"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -19,40 +19,40 @@ var goProxyArgs = []string{"GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GO
 // urlCredentials matches a URL with a user (and password) in it.
 var urlCredentials = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/@\s,|]+@`)
 
-// app is the graph of an app's runtime image for one target platform, its
+// app is the graph of an app's app image for one target platform, its
 // image config and the config of its base.
-func (b *builder) app(ctx context.Context, target ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
+func (b *builder) app(ctx context.Context, target ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
 	a := b.t.App
-	ps := strllb.Platforms{Build: b.build, Target: target}
+	ps := graph.Platforms{Build: b.build, Target: target}
 	bin, err := b.binary(ctx, b.t.Name, a, target)
 	if err != nil {
-		return bk.State{}, nil, nil, err
+		return llb.State{}, nil, nil, err
 	}
-	base, err := b.runtimeBase(ctx, a.Image.Base, target)
+	base, err := b.baseImage(ctx, a.Image.Base, target)
 	if err != nil {
-		return bk.State{}, nil, nil, b.specError(b.t.Path+".image.base", err)
+		return llb.State{}, nil, nil, b.specError(b.t.Path+".image.base", err)
 	}
-	var trees []strllb.Tree
+	var trees []graph.Tree
 	for _, name := range a.Image.Layers {
 		l := b.spec.Layers[name]
 		st, err := b.layerGraph(ctx, name, l, target, true)
 		if err != nil {
-			return bk.State{}, nil, nil, err
+			return llb.State{}, nil, nil, err
 		}
-		trees = append(trees, strllb.Tree{State: st, Dir: "/tree", Prefix: l.Prefix, Env: l.Env})
+		trees = append(trees, graph.Tree{State: st, Dir: "/tree", Prefix: l.Prefix, Env: l.Env})
 	}
-	st, img, err := strllb.Runtime{
+	st, img, err := graph.AppImage{
 		Name: b.t.Name, App: a, Base: base, Binary: bin, Trees: trees, Platforms: ps, Loc: b.locator(),
 	}.Image()
 	if err != nil {
-		return bk.State{}, nil, nil, b.specError(b.t.Path+".image.user", err)
+		return llb.State{}, nil, nil, b.specError(b.t.Path+".image.user", err)
 	}
 	return st, img, base.Config, nil
 }
 
 // binary is the graph of an app's programs for the target platform: a state
 // holding them at /<name>.
-func (b *builder) binary(ctx context.Context, name string, a *spec.App, target ocispecs.Platform) (bk.State, error) {
+func (b *builder) binary(ctx context.Context, name string, a *spec.App, target ocispecs.Platform) (llb.State, error) {
 	if a.Lang == "rust" {
 		return b.rustBinary(ctx, name, a, target)
 	}
@@ -61,28 +61,28 @@ func (b *builder) binary(ctx context.Context, name string, a *spec.App, target o
 
 // goBinary is the graph of a Go app's program for the target platform: a
 // state holding it at /<binary>.
-func (b *builder) goBinary(ctx context.Context, name string, a *spec.App, target ocispecs.Platform) (bk.State, error) {
+func (b *builder) goBinary(ctx context.Context, name string, a *spec.App, target ocispecs.Platform) (llb.State, error) {
 	toolchain, err := b.input(ctx, "golang", "golang:"+a.Go.Version+"-bookworm", b.build)
 	if err != nil {
-		return bk.State{}, b.specError("apps."+name+".go.version", errors.Wrap(err, "Go toolchain"))
+		return llb.State{}, b.specError("apps."+name+".go.version", errors.Wrap(err, "Go toolchain"))
 	}
 	src, err := b.bc.MainContext(ctx)
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
 	proxy := map[string]string{}
 	for _, k := range goProxyArgs {
 		if v, ok := b.bc.BuildArgs[k]; ok {
 			if urlCredentials.MatchString(v) {
 				// Never echo the value: it is the secret.
-				return bk.State{}, b.specError("apps."+name+".go", errors.Errorf("build arg %s holds credentials (a URL with user:password@): build args are in the build's graph and history; give a .netrc as a secret instead (go.netrc: ID, --secret id=ID,src=$HOME/.netrc)", k))
+				return llb.State{}, b.specError("apps."+name+".go", errors.Errorf("build arg %s holds credentials (a URL with user:password@): build args are in the build's graph and history; give a .netrc as a secret instead (go.netrc: ID, --secret id=ID,src=$HOME/.netrc)", k))
 			}
 			proxy[k] = v
 		}
 	}
-	return strllb.GoBuild{
+	return graph.GoBuild{
 		Name: name, App: a, Toolchain: toolchain.State, Context: *src,
-		Platforms: strllb.Platforms{Build: b.build, Target: target}, ProxyEnv: proxy, Loc: b.locator(),
+		Platforms: graph.Platforms{Build: b.build, Target: target}, ProxyEnv: proxy, Loc: b.locator(),
 		Exclude: []string{path.Base(b.spec.File())},
 	}.Binary(), nil
 }

@@ -11,7 +11,7 @@ import (
 	"sync"
 
 	"github.com/containerd/platforms"
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/convertllb"
@@ -86,7 +86,7 @@ type builder struct {
 	c    gwclient.Client
 	spec *spec.Spec
 	t    *spec.Target
-	sm   *bk.SourceMap
+	sm   *llb.SourceMap
 
 	inputsMu sync.Mutex
 	inputs   map[string]*inputEntry
@@ -97,14 +97,14 @@ type builder struct {
 
 // graph is the target's graph for one platform, its image config and the
 // config of its base image.
-func (b *builder) graph(ctx context.Context, target ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
+func (b *builder) targetGraph(ctx context.Context, target ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
 	if v, ok := b.bc.BuildArgs["SOURCE_DATE_EPOCH"]; ok {
 		if _, err := strconv.ParseUint(v, 10, 63); err != nil {
-			return bk.State{}, nil, nil, fmt.Errorf("build arg SOURCE_DATE_EPOCH=%q: expected seconds since 1970", v)
+			return llb.State{}, nil, nil, fmt.Errorf("build arg SOURCE_DATE_EPOCH=%q: expected seconds since 1970", v)
 		}
 	}
 	if target.OS != "linux" {
-		return bk.State{}, nil, nil, fmt.Errorf("platform %s: Strata builds for linux only", platforms.Format(target))
+		return llb.State{}, nil, nil, fmt.Errorf("platform %s: Strata builds for linux only", platforms.Format(target))
 	}
 	if b.t.Function != "" {
 		return b.function(ctx, target)
@@ -117,9 +117,9 @@ func (b *builder) graph(ctx context.Context, target ocispecs.Platform) (bk.State
 
 // marshalOpts applies --no-cache (for all targets, or this one), which
 // BuildKit leaves to the frontend.
-func (b *builder) marshalOpts() []bk.ConstraintsOpt {
+func (b *builder) marshalOpts() []llb.ConstraintsOpt {
 	if b.bc.IsNoCache(b.t.Name) {
-		return []bk.ConstraintsOpt{bk.IgnoreCache}
+		return []llb.ConstraintsOpt{llb.IgnoreCache}
 	}
 	return nil
 }
@@ -134,8 +134,8 @@ func (b *builder) targetPlatform(tp *ocispecs.Platform) ocispecs.Platform {
 
 // definition is the target's marshalled graph for one platform, its image
 // config and the config of its base image.
-func (b *builder) definition(ctx context.Context, tp *ocispecs.Platform) (*bk.Definition, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
-	st, img, baseImg, err := b.graph(ctx, b.targetPlatform(tp))
+func (b *builder) definition(ctx context.Context, tp *ocispecs.Platform) (*llb.Definition, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
+	st, img, baseImg, err := b.targetGraph(ctx, b.targetPlatform(tp))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -144,7 +144,7 @@ func (b *builder) definition(ctx context.Context, tp *ocispecs.Platform) (*bk.De
 }
 
 // solve runs a graph and returns its one result.
-func (b *builder) solve(ctx context.Context, def *bk.Definition) (gwclient.Reference, error) {
+func (b *builder) solve(ctx context.Context, def *llb.Definition) (gwclient.Reference, error) {
 	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/grpcerrors"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-	strllb "github.com/strata-build/strata/llb"
+	"github.com/strata-build/strata/graph"
 	"google.golang.org/grpc/status"
 )
 
@@ -38,7 +38,7 @@ func (b *builder) withCargoError(ctx context.Context, err error) error {
 		return err
 	}
 	exec := se.Op.GetExec()
-	if exec == nil || exec.Meta == nil || !strllb.KeepsCargoStderr(exec.Meta.Args) {
+	if exec == nil || exec.Meta == nil || !graph.KeepsCargoStderr(exec.Meta.Args) {
 		return err
 	}
 	p := se.Op.GetPlatform()
@@ -78,7 +78,7 @@ func (b *builder) readCargoError(ctx context.Context, root string, p *pb.Platfor
 	var pending []byte // an incomplete last line
 	for off := 0; off < stderrMax; off += stderrChunk {
 		dt, err := ctr.ReadFile(ctx, gwclient.ReadContainerRequest{ReadRequest: gwclient.ReadRequest{
-			Filename: strllb.CargoStderr,
+			Filename: graph.CargoStderr,
 			Range:    &gwclient.FileRange{Offset: off, Length: stderrChunk},
 		}})
 		if err != nil {
@@ -86,7 +86,7 @@ func (b *builder) readCargoError(ctx context.Context, root string, p *pb.Platfor
 		}
 		pending = append(pending, dt...)
 		if len(dt) < stderrChunk { // the end of the file
-			return strllb.CargoFirstError(pending), nil
+			return graph.CargoFirstError(pending), nil
 		}
 		complete := pending
 		if i := bytes.LastIndexByte(pending, '\n'); i >= 0 {
@@ -94,7 +94,7 @@ func (b *builder) readCargoError(ctx context.Context, root string, p *pb.Platfor
 		} else {
 			complete = nil
 		}
-		if line := strllb.CargoFirstError(complete); line != "" {
+		if line := graph.CargoFirstError(complete); line != "" {
 			return line, nil
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"path"
 	"testing/fstest"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/strata-build/strata/cargo"
 )
@@ -21,11 +21,11 @@ import (
 // empty content: their presence is what counts, and a large generated
 // source must cost nothing (BuildKit refuses to read files over 16 MiB).
 func (b *builder) contextFiles(ctx context.Context, name string, patterns []string, read func(path string) bool) (fs.FS, error) {
-	st, err := b.bc.MainContext(ctx, bk.IncludePatterns(patterns))
+	st, err := b.bc.MainContext(ctx, llb.IncludePatterns(patterns))
 	if err != nil {
 		return nil, err
 	}
-	def, err := st.Marshal(ctx, bk.WithCustomName(name))
+	def, err := st.Marshal(ctx, llb.WithCustomName(name))
 	if err != nil {
 		return nil, err
 	}

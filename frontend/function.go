@@ -3,43 +3,43 @@ package frontend
 import (
 	"context"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
 	strata "github.com/strata-build/strata"
-	strllb "github.com/strata-build/strata/llb"
+	"github.com/strata-build/strata/graph"
 	"github.com/strata-build/strata/spec"
 )
 
 // function is the graph of an app's function code package for one target
 // platform: a filesystem holding NAME.zip.
-func (b *builder) function(ctx context.Context, target ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
+func (b *builder) function(ctx context.Context, target ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
 	a := b.t.App
 	bin, err := b.binary(ctx, b.t.AppName, a, target)
 	if err != nil {
-		return bk.State{}, nil, nil, err
+		return llb.State{}, nil, nil, err
 	}
-	ps := strllb.Platforms{Build: b.build, Target: target}
+	ps := graph.Platforms{Build: b.build, Target: target}
 	helper, err := b.helper(ctx, b.t.Path)
 	if err != nil {
-		return bk.State{}, nil, nil, err
+		return llb.State{}, nil, nil, err
 	}
-	st, err := strllb.FunctionPackage(b.t.Name, b.t.Function, strllb.AppBinary{Name: a.Binary, State: bin},
+	st, err := graph.FunctionPackage(b.t.Name, b.t.Function, graph.AppBinary{Name: a.Binary, State: bin},
 		helper, ps, b.bc.BuildArgs["SOURCE_DATE_EPOCH"], b.locator())
 	if err != nil {
-		return bk.State{}, nil, nil, err
+		return llb.State{}, nil, nil, err
 	}
 	return st, filesConfig(target), nil, nil
 }
 
 // helper is the strata-layer helper, compiled for the build platform.
-func (b *builder) helper(ctx context.Context, specPath string) (bk.State, error) {
+func (b *builder) helper(ctx context.Context, specPath string) (llb.State, error) {
 	toolchain, err := b.input(ctx, "golang", "golang:"+spec.DefaultGoVersion+"-bookworm", b.build)
 	if err != nil {
-		return bk.State{}, b.specError(specPath, errors.Wrap(err, "Go toolchain for strata-layer"))
+		return llb.State{}, b.specError(specPath, errors.Wrap(err, "Go toolchain for strata-layer"))
 	}
-	return strllb.Helper("strata-layer", strata.HelperSources, toolchain.State, strllb.Platforms{Build: b.build, Target: b.build})
+	return graph.Helper("strata-layer", strata.HelperSources, toolchain.State, graph.Platforms{Build: b.build, Target: b.build})
 }
 
 // filesConfig is the image config of a result that is files, not an image

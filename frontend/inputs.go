@@ -8,19 +8,19 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
-	strllb "github.com/strata-build/strata/llb"
+	"github.com/strata-build/strata/graph"
 )
 
 // resolved is an external input: its filesystem and, for an image, its config.
 type resolved struct {
-	State  bk.State
+	State  llb.State
 	Config *dockerspec.DockerOCIImage
 }
 
@@ -87,7 +87,7 @@ func (b *builder) resolveInput(ctx context.Context, name, ref string, p ocispecs
 			named = d
 		}
 	}
-	st := bk.Image(named.String(), bk.Platform(p), bk.WithCustomNamef("[strata] %s", reference.FamiliarString(named)))
+	st := llb.Image(named.String(), llb.Platform(p), llb.WithCustomNamef("[strata] %s", reference.FamiliarString(named)))
 	st, err = st.WithImageConfig(dt)
 	if err != nil {
 		return nil, err
@@ -95,18 +95,18 @@ func (b *builder) resolveInput(ctx context.Context, name, ref string, p ocispecs
 	return &resolved{State: st, Config: &img}, nil
 }
 
-// runtimeBase resolves an app's runtime base for the target platform and
-// reads its account files, which the runtime layer extends.
-func (b *builder) runtimeBase(ctx context.Context, ref string, target ocispecs.Platform) (strllb.Base, error) {
+// baseImage resolves an app's base image for the target platform and
+// reads its account files, which the app files extends.
+func (b *builder) baseImage(ctx context.Context, ref string, target ocispecs.Platform) (graph.Base, error) {
 	if ref == "scratch" {
-		return strllb.Base{Scratch: true}, nil
+		return graph.Base{Scratch: true}, nil
 	}
 	in, err := b.input(ctx, "", ref, target)
 	if err != nil {
-		return strllb.Base{}, errors.Wrapf(err, "runtime base %s", ref)
+		return graph.Base{}, errors.Wrapf(err, "runtime base %s", ref)
 	}
-	base := strllb.Base{State: in.State, Config: in.Config}
-	def, err := in.State.Marshal(ctx, bk.Platform(target))
+	base := graph.Base{State: in.State, Config: in.Config}
+	def, err := in.State.Marshal(ctx, llb.Platform(target))
 	if err != nil {
 		return base, err
 	}

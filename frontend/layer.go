@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
-	strllb "github.com/strata-build/strata/llb"
+	"github.com/strata-build/strata/graph"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -18,22 +18,22 @@ const aptImage = "debian:bookworm"
 
 // layer is the graph of a function layer for one target platform: a
 // filesystem holding the archive, its manifest and its size report.
-func (b *builder) layer(ctx context.Context, target ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
+func (b *builder) layer(ctx context.Context, target ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
 	st, err := b.layerGraph(ctx, b.t.Name, b.t.Layer, target, false)
 	if err != nil {
-		return bk.State{}, nil, nil, err
+		return llb.State{}, nil, nil, err
 	}
 	return st, filesConfig(target), nil, nil
 }
 
 // layerGraph builds the named layer of the spec for the target platform;
 // with tree, its output also holds the files at /tree.
-func (b *builder) layerGraph(ctx context.Context, name string, l *spec.Layer, target ocispecs.Platform, tree bool) (bk.State, error) {
+func (b *builder) layerGraph(ctx context.Context, name string, l *spec.Layer, target ocispecs.Platform, tree bool) (llb.State, error) {
 	path := "layers." + name
-	ps := strllb.Platforms{Build: b.build, Target: target}
-	lb := strllb.LayerBuild{Name: name, Layer: l, Platforms: ps, Loc: b.locator(), Tree: tree,
-		Epoch: b.bc.BuildArgs["SOURCE_DATE_EPOCH"], Apps: map[string]strllb.AppBinary{}}
-	fail := func(err error) (bk.State, error) { return bk.State{}, err }
+	ps := graph.Platforms{Build: b.build, Target: target}
+	lb := graph.LayerBuild{Name: name, Layer: l, Platforms: ps, Loc: b.locator(), Tree: tree,
+		Epoch: b.bc.BuildArgs["SOURCE_DATE_EPOCH"], Apps: map[string]graph.AppBinary{}}
+	fail := func(err error) (llb.State, error) { return llb.State{}, err }
 	if l.Sources.Debian != nil || l.Strip {
 		apt, err := b.input(ctx, "debian", aptImage, b.build)
 		if err != nil {
@@ -61,7 +61,7 @@ func (b *builder) layerGraph(ctx context.Context, name string, l *spec.Layer, ta
 		if err != nil {
 			return fail(err)
 		}
-		lb.Apps[name] = strllb.AppBinary{Name: a.Binary, State: bin}
+		lb.Apps[name] = graph.AppBinary{Name: a.Binary, State: bin}
 	}
 	var err error
 	if lb.Helper, err = b.helper(ctx, path); err != nil {

@@ -7,12 +7,12 @@ import (
 	"sync"
 
 	"github.com/containerd/platforms"
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
 	"github.com/strata-build/strata/cargo"
-	strllb "github.com/strata-build/strata/llb"
+	"github.com/strata-build/strata/graph"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -40,13 +40,13 @@ func cargoReads(p string) bool {
 
 type rustEntry struct {
 	once sync.Once
-	rb   strllb.RustBuild
+	rb   graph.RustBuild
 	err  error
 }
 
 // rustBinary is the graph of a Rust app's binaries for the target platform:
 // a state holding them at /<bin>. All target platforms share one build.
-func (b *builder) rustBinary(ctx context.Context, name string, a *spec.App, target ocispecs.Platform) (bk.State, error) {
+func (b *builder) rustBinary(ctx context.Context, name string, a *spec.App, target ocispecs.Platform) (llb.State, error) {
 	b.inputsMu.Lock()
 	if b.rust == nil {
 		b.rust = map[string]*rustEntry{}
@@ -59,11 +59,11 @@ func (b *builder) rustBinary(ctx context.Context, name string, a *spec.App, targ
 	b.inputsMu.Unlock()
 	e.once.Do(func() { e.rb, e.err = b.rustBuild(ctx, name, a) })
 	if e.err != nil {
-		return bk.State{}, e.err
+		return llb.State{}, e.err
 	}
 	st, err := e.rb.Binary(target)
 	if err != nil {
-		return bk.State{}, b.specError("apps."+name+".rust", err)
+		return llb.State{}, b.specError("apps."+name+".rust", err)
 	}
 	return st, nil
 }
@@ -75,12 +75,12 @@ func (b *builder) hasRust() bool {
 	return len(b.rust) > 0
 }
 
-func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (strllb.RustBuild, error) {
+func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (graph.RustBuild, error) {
 	p := "apps." + name
-	rb := strllb.RustBuild{Name: name, App: a, Build: b.build, Targets: b.targetPlatforms(), Loc: b.locator(),
+	rb := graph.RustBuild{Name: name, App: a, Build: b.build, Targets: b.targetPlatforms(), Loc: b.locator(),
 		Exclude: []string{path.Base(b.spec.File())}}
 	for _, t := range rb.Targets {
-		if _, err := strllb.RustTriple(t, a.Rust.Libc); err != nil {
+		if _, err := graph.RustTriple(t, a.Rust.Libc); err != nil {
 			return rb, b.specError(p+".rust", err)
 		}
 	}
@@ -116,19 +116,19 @@ func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (strl
 
 // zig is zig for the build platform: a named context "zig" (holding the
 // zig executable at its root), or the pinned official release.
-func (b *builder) zig(ctx context.Context, version string) (bk.State, error) {
+func (b *builder) zig(ctx context.Context, version string) (llb.State, error) {
 	nc, err := b.bc.NamedContext("zig", dockerui.ContextOpt{Platform: &b.build, ResolveMode: b.bc.ImageResolveMode.String()})
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
 	if nc != nil {
 		st, _, err := nc.Load(ctx)
 		if err != nil {
-			return bk.State{}, err
+			return llb.State{}, err
 		}
 		return *st, nil
 	}
-	return strllb.ZigDownload(version, b.build)
+	return graph.ZigDownload(version, b.build)
 }
 
 // targetPlatforms are every platform this build is for.

@@ -3,25 +3,25 @@ package frontend
 import (
 	"errors"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
 	pkgerrors "github.com/pkg/errors"
-	strllb "github.com/strata-build/strata/llb"
+	"github.com/strata-build/strata/graph"
 	"github.com/strata-build/strata/spec"
 )
 
-type locOpt = bk.ConstraintsOpt
+type locOpt = llb.ConstraintsOpt
 
 // locator maps spec paths to source-map locations, so that buildx shows the
 // spec's lines with a failing step.
-func locator(s *spec.Spec, sm *bk.SourceMap) func(string) locOpt {
+func locator(s *spec.Spec, sm *llb.SourceMap) func(string) locOpt {
 	return func(path string) locOpt {
 		return sm.Location([]*pb.Range{rangeOf(s.Pos(path))})
 	}
 }
 
-func (b *builder) locator() strllb.Locator { return strllb.Locator(b.loc) }
+func (b *builder) locator() graph.Locator { return graph.Locator(b.loc) }
 
 func rangeOf(p spec.Pos) *pb.Range {
 	end := p.EndLine
@@ -37,7 +37,7 @@ func rangeOf(p spec.Pos) *pb.Range {
 
 // withSpecSource attaches the spec's text and the place of each problem to
 // an error, which buildx prints with the offending lines.
-func withSpecSource(err error, sm *bk.SourceMap) error {
+func withSpecSource(err error, sm *llb.SourceMap) error {
 	var list spec.Errors
 	var one *spec.Error
 	switch {
@@ -56,7 +56,7 @@ func withSpecSource(err error, sm *bk.SourceMap) error {
 	return err
 }
 
-func sourceInfo(sm *bk.SourceMap) *pb.SourceInfo {
+func sourceInfo(sm *llb.SourceMap) *pb.SourceInfo {
 	return &pb.SourceInfo{Data: sm.Data, Filename: sm.Filename, Language: sm.Language, Definition: sm.Definition.ToPB()}
 }
 

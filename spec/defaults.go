@@ -149,7 +149,7 @@ func (r *RustOptions) withDefaults(binary string) *RustOptions {
 	return r
 }
 
-// Programs are the files the runtime image holds in /usr/local/bin: the
+// Programs are the files the app image holds in /usr/local/bin: the
 // binary, and a Rust app's other bins.
 func (a *App) Programs() []string {
 	if a.Rust != nil {
@@ -158,8 +158,8 @@ func (a *App) Programs() []string {
 	return []string{a.Binary}
 }
 
-// BinaryPath is where the program is installed in the runtime image.
+// BinaryPath is where the program is installed in the app image.
 func (a *App) BinaryPath() string { return "/usr/local/bin/" + a.Binary }
 
-// Home is the runtime user's home directory.
+// Home is the app user's home directory.
 func (a *App) Home() string { return "/home/" + a.Image.User.Name }

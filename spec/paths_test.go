@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// A runtime image's files are one layer built on scratch and merged onto the
+// A app image's files are one layer built on scratch and merged onto the
 // base, so every directory the layer holds replaces the base's directory of
 // that path: a workdir or a layer's prefix under /tmp would make the base's
 // 1777 /tmp root's 0755, one under /bin would replace merged /usr's link.

@@ -109,7 +109,7 @@ type ImageSource struct {
 }
 
 // App is a program built on the build platform for each target platform and
-// assembled into a slim, non-root runtime image.
+// assembled into a slim, non-root app image.
 type App struct {
 	// Lang is the app's language.
 	Lang string `yaml:"lang" json:"lang" jsonschema:"required,enum=go,enum=rust"`
@@ -122,7 +122,7 @@ type App struct {
 	Go *GoOptions `yaml:"go,omitempty" json:"go,omitempty"`
 	// Rust holds the options of a Rust app.
 	Rust *RustOptions `yaml:"rust,omitempty" json:"rust,omitempty"`
-	// Image describes the runtime image.
+	// Image describes the app image.
 	Image *Image `yaml:"image,omitempty" json:"image,omitempty"`
 	// Functions are the function code packages to build besides the
 	// image, each a target NAME-PROVIDER: lambda (the program as bootstrap
@@ -200,10 +200,10 @@ type RustSecret struct {
 	Env string `yaml:"env" json:"env" jsonschema:"required"`
 }
 
-// Image describes an app's runtime image. Everything is assembled with file
+// Image describes an app's app image. Everything is assembled with file
 // operations only: nothing runs on the target platform.
 type Image struct {
-	// Base is the runtime base image, or "scratch".
+	// Base is the base image, or "scratch".
 	Base string `yaml:"base,omitempty" json:"base,omitempty" jsonschema:"default=debian:bookworm-slim"`
 	// User the program runs as; never root.
 	User *User `yaml:"user,omitempty" json:"user,omitempty"`
@@ -230,7 +230,7 @@ type Image struct {
 	Layers []string `yaml:"layers,omitempty" json:"layers,omitempty"`
 }
 
-// User is the non-root account of a runtime image, written into
+// User is the non-root account of a app image, written into
 // /etc/passwd and /etc/group as files.
 type User struct {
 	Name string `yaml:"name,omitempty" json:"name,omitempty" jsonschema:"default=app"`

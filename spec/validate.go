@@ -198,11 +198,11 @@ func (im *Image) validate(c *errs, s *Spec, p string) {
 			c.add(s.Pos(p+".user.name"), p+".user.name", "invalid user name %q", u.Name)
 		}
 		if u.Name == "root" {
-			c.add(s.Pos(p+".user.name"), p+".user.name", "runtime images run as a non-root user")
+			c.add(s.Pos(p+".user.name"), p+".user.name", "app images run as a non-root user")
 		}
 		for key, id := range map[string]int{"uid": u.UID, "gid": u.GID} {
 			if _, given := s.pos[p+".user."+key]; given && (id <= 0 || id > 1<<31-2) {
-				c.add(s.Pos(p+".user."+key), p+".user."+key, "%s %d is not allowed (expected 1 to 2147483646: runtime images run as non-root)", key, id)
+				c.add(s.Pos(p+".user."+key), p+".user."+key, "%s %d is not allowed (expected 1 to 2147483646: app images run as non-root)", key, id)
 			}
 		}
 	}
@@ -392,7 +392,7 @@ func checkRootPath(c *errs, s *Spec, p, v string) {
 	}
 }
 
-// baseDir is a directory of the base images a runtime image is built on.
+// baseDir is a directory of the base images a app image is built on.
 //
 // An app's image is its base with one layer of the app's files merged on
 // top; that layer is built on scratch, so every directory it holds — the

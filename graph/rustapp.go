@@ -1,4 +1,4 @@
-package llb
+package graph
 
 import (
 	"maps"
@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/strata-build/strata/cargo"
 	"github.com/strata-build/strata/shell"
@@ -21,10 +21,10 @@ type RustBuild struct {
 	Name      string        // the target's name
 	App       *spec.App     // defaulted and validated
 	Recipe    *cargo.Recipe // the workspace's skeleton, computed from the context's manifests
-	Toolchain bk.State      // the Rust toolchain image, for the build platform
+	Toolchain llb.State     // the Rust toolchain image, for the build platform
 	CargoHome string        // CARGO_HOME of the toolchain image
-	Zig       bk.State      // holds the zig executable at /zig
-	Context   bk.State      // the build context
+	Zig       llb.State     // holds the zig executable at /zig
+	Context   llb.State     // the build context
 	Build     ocispecs.Platform
 	Targets   []ocispecs.Platform // every target platform of the build
 	// Exclude lists files of the workspace that are no sources (the spec
@@ -62,10 +62,10 @@ func (r RustBuild) cargoArgs() ([]string, error) {
 }
 
 // base is the toolchain with the environment of every cargo step.
-func (r RustBuild) base() (bk.State, error) {
+func (r RustBuild) base() (llb.State, error) {
 	env, err := r.rustEnv()
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
 	st := r.Toolchain.Platform(r.Build)
 	for _, k := range slices.Sorted(maps.Keys(env)) {
@@ -82,39 +82,39 @@ func rustupTargets(targets []string) string {
 }
 
 // run is a cargo step: the shared mounts, secrets and SSH, then the script.
-func (r RustBuild) run(st bk.State, script, name, specPath string, extra ...bk.RunOption) (bk.ExecState, error) {
+func (r RustBuild) run(st llb.State, script, name, specPath string, extra ...llb.RunOption) (llb.ExecState, error) {
 	wrappers, err := r.wrappers()
 	if err != nil {
-		return bk.ExecState{}, err
+		return llb.ExecState{}, err
 	}
 	zigLibs, err := r.zigWarm()
 	if err != nil {
-		return bk.ExecState{}, err
+		return llb.ExecState{}, err
 	}
 	// The script is a file, not an argument: BuildKit quotes a failed
 	// process's arguments in the build's final error, which then reads
 	// `process "sh -e /strata/step/cargo.sh" did not complete successfully`
 	// rather than quoting pages of shell.
-	file := bk.Scratch().File(bk.Mkfile(path.Base(cargoScript), 0o644, []byte(script), bk.WithCreatedTime(epoch)),
-		bk.WithCustomNamef("[%s] the cargo step's script", r.Name))
-	opts := []bk.RunOption{
-		bk.Args(cargoStepArgs),
-		bk.AddMount(path.Dir(cargoScript), file, bk.Readonly),
-		bk.Dir(path.Join(rustSrc, r.Recipe.Root)),
-		bk.AddMount(zigDir, r.Zig, bk.Readonly),
-		bk.AddMount(zigWrappers, wrappers, bk.Readonly),
-		bk.AddMount(zigCache, zigLibs, bk.AsPersistentCacheDir("strata-zig-cache", bk.CacheMountShared)),
-		bk.AddMount(path.Join(r.CargoHome, "registry"), bk.Scratch(), bk.AsPersistentCacheDir("strata-cargo-registry", bk.CacheMountShared)),
-		bk.AddMount(path.Join(r.CargoHome, "git"), bk.Scratch(), bk.AsPersistentCacheDir("strata-cargo-git", bk.CacheMountShared)),
-		bk.WithCustomName(name),
+	file := llb.Scratch().File(llb.Mkfile(path.Base(cargoScript), 0o644, []byte(script), llb.WithCreatedTime(epoch)),
+		llb.WithCustomNamef("[%s] the cargo step's script", r.Name))
+	opts := []llb.RunOption{
+		llb.Args(cargoStepArgs),
+		llb.AddMount(path.Dir(cargoScript), file, llb.Readonly),
+		llb.Dir(path.Join(rustSrc, r.Recipe.Root)),
+		llb.AddMount(zigDir, r.Zig, llb.Readonly),
+		llb.AddMount(zigWrappers, wrappers, llb.Readonly),
+		llb.AddMount(zigCache, zigLibs, llb.AsPersistentCacheDir("strata-zig-cache", llb.CacheMountShared)),
+		llb.AddMount(path.Join(r.CargoHome, "registry"), llb.Scratch(), llb.AsPersistentCacheDir("strata-cargo-registry", llb.CacheMountShared)),
+		llb.AddMount(path.Join(r.CargoHome, "git"), llb.Scratch(), llb.AsPersistentCacheDir("strata-cargo-git", llb.CacheMountShared)),
+		llb.WithCustomName(name),
 		r.Loc.at(specPath),
 	}
 	opt := r.App.Rust
 	for _, s := range opt.Secrets {
-		opts = append(opts, bk.AddSecret(s.Env, bk.SecretID(s.ID), bk.SecretAsEnv(true)))
+		opts = append(opts, llb.AddSecret(s.Env, llb.SecretID(s.ID), llb.SecretAsEnv(true)))
 	}
 	if opt.SSH {
-		opts = append(opts, bk.AddSSHSocket(bk.SSHID("default"))) // --ssh default
+		opts = append(opts, llb.AddSSHSocket(llb.SSHID("default"))) // --ssh default
 	}
 	return st.Run(append(opts, extra...)...), nil
 }
@@ -127,24 +127,24 @@ func (r RustBuild) run(st bk.State, script, name, specPath string, extra ...bk.R
 // takes their artifacts for the real crates' (the version is in every
 // artifact's name) and nothing needs cleaning: registry crates that share
 // a local crate's name stay built.
-func (r RustBuild) Dependencies() (bk.State, error) {
+func (r RustBuild) Dependencies() (llb.State, error) {
 	base, err := r.base()
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
-	fa := bk.Mkdir(rustSrc, 0o755, bk.WithParents(true), bk.WithCreatedTime(epoch))
+	fa := llb.Mkdir(rustSrc, 0o755, llb.WithParents(true), llb.WithCreatedTime(epoch))
 	for _, name := range slices.Sorted(maps.Keys(r.Recipe.Files)) {
 		p := path.Join(rustSrc, name)
-		fa = fa.Mkdir(path.Dir(p), 0o755, bk.WithParents(true), bk.WithCreatedTime(epoch)).
-			Mkfile(p, 0o644, r.Recipe.Files[name], bk.WithCreatedTime(epoch))
+		fa = fa.Mkdir(path.Dir(p), 0o755, llb.WithParents(true), llb.WithCreatedTime(epoch)).
+			Mkfile(p, 0o644, r.Recipe.Files[name], llb.WithCreatedTime(epoch))
 	}
 	for _, dir := range r.Recipe.Whole {
-		fa = fa.Copy(r.Context, dir, path.Join(rustSrc, dir), &bk.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true})
+		fa = fa.Copy(r.Context, dir, path.Join(rustSrc, dir), &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true})
 	}
-	skel := base.File(fa, bk.WithCustomNamef("[%s] cargo skeleton", r.Name), r.Loc.at("apps."+r.Name+".path"))
+	skel := base.File(fa, llb.WithCustomNamef("[%s] cargo skeleton", r.Name), r.Loc.at("apps."+r.Name+".path"))
 	args, err := r.cargoArgs()
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
 	targets, _ := r.targetTriples()
 	script := r.scrub(rustTarget, rustSrc, "/tmp") + rustupTargets(targets) + "\n" + keepStderr("cargo build "+shell.Join(args))
@@ -153,7 +153,7 @@ func (r RustBuild) Dependencies() (bk.State, error) {
 	}
 	run, err := r.run(skel, script, "["+r.Name+"] cargo build dependencies", "apps."+r.Name+".rust")
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
 	return run.Root(), nil
 }
@@ -163,25 +163,25 @@ func (r RustBuild) Dependencies() (bk.State, error) {
 // whole context at /src, as cargo run in the context would (build scripts
 // may read files beyond the workspace), but for the spec and the
 // workspace's own target directory.
-func (r RustBuild) Output() (bk.State, error) {
+func (r RustBuild) Output() (llb.State, error) {
 	deps, err := r.Dependencies()
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
 	src := deps.File(
-		bk.Copy(r.Context, "/", rustSrc, &bk.CopyInfo{
+		llb.Copy(r.Context, "/", rustSrc, &llb.CopyInfo{
 			CopyDirContentsOnly: true, CreateDestPath: true,
 			ExcludePatterns: append([]string{path.Join(r.Recipe.Root, "target")}, r.Exclude...),
 		}),
-		bk.WithCustomNamef("[%s] copy sources", r.Name), r.Loc.at("apps."+r.Name+".path"),
+		llb.WithCustomNamef("[%s] copy sources", r.Name), r.Loc.at("apps."+r.Name+".path"),
 	)
 	args, err := r.cargoArgs()
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
 	targets, _ := r.targetTriples()
 	script := keepStderr("cargo build " + shell.Join(args))
-	var extra []bk.RunOption
+	var extra []llb.RunOption
 	if r.App.Rust.TargetCache {
 		// The cache starts from the dependency step's target directory,
 		// again whenever that step ran again: on any change of its inputs,
@@ -194,8 +194,8 @@ func (r RustBuild) Output() (bk.State, error) {
 			"(cd " + rustSrc + "\n" + cargo.Freshness(state, r.Recipe.Whole) + "\n)\n" +
 			script + "\n" + cargo.FreshnessDone(state)
 		extra = append(extra,
-			bk.AddMount(rustDeps, deps, bk.SourcePath(rustTarget), bk.Readonly),
-			bk.AddMount(rustTarget, bk.Scratch(), bk.AsPersistentCacheDir("strata-cargo-target-"+r.Name, bk.CacheMountLocked)))
+			llb.AddMount(rustDeps, deps, llb.SourcePath(rustTarget), llb.Readonly),
+			llb.AddMount(rustTarget, llb.Scratch(), llb.AsPersistentCacheDir("strata-cargo-target-"+r.Name, llb.CacheMountLocked)))
 	}
 	for _, t := range targets {
 		dir := path.Join(rustTarget, t, profileDir(r.App.Rust.Profile))
@@ -207,30 +207,30 @@ func (r RustBuild) Output() (bk.State, error) {
 	script = r.scrub(rustTarget, rustOut) + script
 	run, err := r.run(src, script, "["+r.Name+"] cargo build "+strings.Join(targets, " "), "apps."+r.Name+".rust", extra...)
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
-	return run.AddMount(rustOut, bk.Scratch()), nil
+	return run.AddMount(rustOut, llb.Scratch()), nil
 }
 
 // Binary is the app's binaries for one target platform, at /<bin>.
-func (r RustBuild) Binary(target ocispecs.Platform) (bk.State, error) {
+func (r RustBuild) Binary(target ocispecs.Platform) (llb.State, error) {
 	out, err := r.Output()
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
 	t, err := RustTriple(target, r.App.Rust.Libc)
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
-	var fa *bk.FileAction
+	var fa *llb.FileAction
 	for i, b := range r.App.Rust.Bins {
 		if i == 0 {
-			fa = bk.Copy(out, path.Join("/", t, b), "/"+b)
+			fa = llb.Copy(out, path.Join("/", t, b), "/"+b)
 		} else {
 			fa = fa.Copy(out, path.Join("/", t, b), "/"+b)
 		}
 	}
-	return bk.Scratch().File(fa, bk.WithCustomNamef("[%s] binaries for %s", r.Name, platformString(target))), nil
+	return llb.Scratch().File(fa, llb.WithCustomNamef("[%s] binaries for %s", r.Name, platformString(target))), nil
 }
 
 // scrub is the EXIT trap that keeps the secrets' values out of what a cargo

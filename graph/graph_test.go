@@ -1,11 +1,11 @@
-package llb
+package graph
 
 import (
 	"context"
 	"strings"
 	"testing"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/strata-build/strata/layer"
@@ -31,14 +31,14 @@ const webSpec = "version: 1\napps:\n  web:\n    lang: go\n    path: svc\n    ima
 func goBuild(a *spec.App, target ocispecs.Platform) GoBuild {
 	return GoBuild{
 		Name: "web", App: a,
-		Toolchain: bk.Image("docker.io/library/golang:1.26-bookworm"),
-		Context:   bk.Local("context", bk.SessionID("test")),
+		Toolchain: llb.Image("docker.io/library/golang:1.26-bookworm"),
+		Context:   llb.Local("context", llb.SessionID("test")),
 		Platforms: Platforms{Build: amd64, Target: target},
 	}
 }
 
 // ops marshals a state and decodes its ops.
-func ops(t *testing.T, st bk.State) []*pb.Op {
+func ops(t *testing.T, st llb.State) []*pb.Op {
 	t.Helper()
 	def, err := st.Marshal(context.Background())
 	if err != nil {
@@ -59,8 +59,8 @@ func TestEveryExecRunsOnTheBuildPlatform(t *testing.T) {
 	a := loadApp(t, webSpec)
 	for _, target := range []ocispecs.Platform{arm64, amd64, {OS: "linux", Architecture: "arm", Variant: "v7"}} {
 		bin := goBuild(a, target).Binary()
-		img, _, err := Runtime{Name: "web", App: a, Binary: bin, Platforms: Platforms{Build: amd64, Target: target},
-			Base: Base{State: bk.Image("docker.io/library/debian:bookworm-slim", bk.Platform(target))}}.Image()
+		img, _, err := AppImage{Name: "web", App: a, Binary: bin, Platforms: Platforms{Build: amd64, Target: target},
+			Base: Base{State: llb.Image("docker.io/library/debian:bookworm-slim", llb.Platform(target))}}.Image()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,8 +114,8 @@ func TestDependencyStepIsSharedAcrossTargets(t *testing.T) {
 
 func TestRuntimeImageConfig(t *testing.T) {
 	a := loadApp(t, webSpec+"      env: {MODE: prod}\n      labels: {org.opencontainers.image.title: web}\n")
-	base := Base{State: bk.Image("debian"), Passwd: []byte("root:x:0:0:root:/root:/bin/bash\n")}
-	st, img, err := Runtime{Name: "web", App: a, Base: base, Binary: bk.Scratch(), Platforms: Platforms{Build: amd64, Target: arm64}}.Image()
+	base := Base{State: llb.Image("debian"), Passwd: []byte("root:x:0:0:root:/root:/bin/bash\n")}
+	st, img, err := AppImage{Name: "web", App: a, Base: base, Binary: llb.Scratch(), Platforms: Platforms{Build: amd64, Target: arm64}}.Image()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestRuntimeImageConfig(t *testing.T) {
 				passwd = string(mk.Data)
 			}
 			if exec := op.GetExec(); exec != nil {
-				t.Errorf("the runtime image runs %v", exec.Meta.Args)
+				t.Errorf("the app image runs %v", exec.Meta.Args)
 			}
 		}
 	}
@@ -183,7 +183,7 @@ func TestLayerGraphRunsOnTheBuildPlatform(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps := Platforms{Build: amd64, Target: arm64}
-	toolchain := bk.Image("docker.io/library/golang:1.26-bookworm")
+	toolchain := llb.Image("docker.io/library/golang:1.26-bookworm")
 	helper, err := Helper("strata-layer", testHelperSources, toolchain, ps)
 	if err != nil {
 		t.Fatal(err)
@@ -192,9 +192,9 @@ func TestLayerGraphRunsOnTheBuildPlatform(t *testing.T) {
 	tool.Name = "tool"
 	st, err := LayerBuild{
 		Name: "ffmpeg", Layer: s.Layers["ffmpeg"], Platforms: ps,
-		Apt:     bk.Image("docker.io/library/debian:bookworm"),
-		Images:  []bk.State{bk.Image("docker.io/mwader/static-ffmpeg:7.1", bk.Platform(arm64))},
-		Context: bk.Local("context", bk.SessionID("test")),
+		Apt:     llb.Image("docker.io/library/debian:bookworm"),
+		Images:  []llb.State{llb.Image("docker.io/mwader/static-ffmpeg:7.1", llb.Platform(arm64))},
+		Context: llb.Local("context", llb.SessionID("test")),
 		Apps:    map[string]AppBinary{"tool": {Name: "tool", State: tool.Binary()}},
 		Helper:  helper,
 	}.Archive()
@@ -256,7 +256,7 @@ func TestLayerFilesEnvWrappers(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, err := LayerBuild{Name: "im", Layer: s.Layers["im"], Platforms: Platforms{Build: amd64, Target: arm64},
-		Apt: bk.Image("docker.io/library/debian:bookworm"), Helper: bk.Image("example.com/helper")}.Archive()
+		Apt: llb.Image("docker.io/library/debian:bookworm"), Helper: llb.Image("example.com/helper")}.Archive()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,9 +286,9 @@ func TestLayerFilesEnvWrappers(t *testing.T) {
 // LD_LIBRARY_PATH, and sets the layer's env with ${PREFIX} as its prefix.
 func TestImageHoldsLayerEnv(t *testing.T) {
 	a := loadApp(t, webSpec)
-	_, img, err := Runtime{Name: "web", App: a, Binary: goBuild(a, arm64).Binary(), Platforms: Platforms{Build: amd64, Target: arm64},
-		Base:  Base{State: bk.Image("docker.io/library/debian:bookworm-slim", bk.Platform(arm64))},
-		Trees: []Tree{{State: bk.Scratch(), Dir: "/tree", Prefix: "/opt", Env: map[string]string{"GS_LIB": "${PREFIX}/share/gs/Init"}}}}.Image()
+	_, img, err := AppImage{Name: "web", App: a, Binary: goBuild(a, arm64).Binary(), Platforms: Platforms{Build: amd64, Target: arm64},
+		Base:  Base{State: llb.Image("docker.io/library/debian:bookworm-slim", llb.Platform(arm64))},
+		Trees: []Tree{{State: llb.Scratch(), Dir: "/tree", Prefix: "/opt", Env: map[string]string{"GS_LIB": "${PREFIX}/share/gs/Init"}}}}.Image()
 	if err != nil {
 		t.Fatal(err)
 	}

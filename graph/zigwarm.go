@@ -1,10 +1,10 @@
-package llb
+package graph
 
 import (
 	"path"
 	"slices"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/strata-build/strata/zigcc"
 )
 
@@ -17,14 +17,14 @@ const zigWarmSrc = "/strata/warm" // the warm-up's C program
 // the triples, the glibc floor and the kinds of link, so a dependency
 // change keeps it. The cargo steps' zig cache mount starts from it, which
 // makes that cache one per warm-up result rather than one for every app.
-func (r RustBuild) zigWarm() (bk.State, error) {
+func (r RustBuild) zigWarm() (llb.State, error) {
 	links, err := r.zigLinks()
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
-	src := bk.Scratch().File(bk.Mkfile("/warm.c", 0o644, []byte(zigcc.WarmSource), bk.WithCreatedTime(epoch)),
-		bk.WithCustomNamef("[%s] zig warm-up source", r.Name))
-	cache := bk.Scratch()
+	src := llb.Scratch().File(llb.Mkfile("/warm.c", 0o644, []byte(zigcc.WarmSource), llb.WithCreatedTime(epoch)),
+		llb.WithCustomNamef("[%s] zig warm-up source", r.Name))
+	cache := llb.Scratch()
 	for _, l := range links {
 		args := append([]string{path.Join(zigDir, "zig")}, zigcc.WarmArgs(l.target, l.Link, path.Join(zigWarmSrc, "warm.c"), "/tmp/warm")...)
 		kind := "executables"
@@ -33,15 +33,15 @@ func (r RustBuild) zigWarm() (bk.State, error) {
 		}
 		// zig where the cargo steps have it, and a working directory that,
 		// like theirs, is not above zig's files: zig's key holds both.
-		run := bk.Scratch().Platform(r.Build).Run(
-			bk.Args(args),
-			bk.Dir(rustSrc),
-			bk.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),
-			bk.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
-			bk.AddMount(zigDir, r.Zig, bk.Readonly),
-			bk.AddMount(zigWarmSrc, src, bk.Readonly),
-			bk.AddMount("/tmp", bk.Scratch(), bk.Tmpfs()), // clang's temporary files
-			bk.WithCustomNamef("[%s] zig libraries for %s %s", r.Name, l.target.Rust, kind),
+		run := llb.Scratch().Platform(r.Build).Run(
+			llb.Args(args),
+			llb.Dir(rustSrc),
+			llb.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),
+			llb.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
+			llb.AddMount(zigDir, r.Zig, llb.Readonly),
+			llb.AddMount(zigWarmSrc, src, llb.Readonly),
+			llb.AddMount("/tmp", llb.Scratch(), llb.Tmpfs()), // clang's temporary files
+			llb.WithCustomNamef("[%s] zig libraries for %s %s", r.Name, l.target.Rust, kind),
 			r.Loc.at("apps."+r.Name+".rust"),
 		)
 		cache = run.AddMount(zigCache, cache)

@@ -1,4 +1,4 @@
-package llb
+package graph
 
 import (
 	"fmt"
@@ -8,73 +8,73 @@ import (
 	"strconv"
 	"strings"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
 )
 
-// Base is a runtime base image for the target platform, as resolved by the
+// Base is a base image for the target platform, as resolved by the
 // caller: its filesystem, its config and its account files.
 type Base struct {
 	Scratch bool
-	State   bk.State
+	State   llb.State
 	Config  *dockerspec.DockerOCIImage // nil for scratch
 	Passwd  []byte                     // the base's /etc/passwd; nil when it has none
 	Group   []byte                     // the base's /etc/group; nil when it has none
 }
 
-// Runtime is the input of an app's runtime image.
-type Runtime struct {
+// AppImage is the input of an app's image.
+type AppImage struct {
 	Name      string
 	App       *spec.App
 	Base      Base
-	Binary    bk.State // holds the program at /<binary>
-	Trees     []Tree   // layers the image holds, such as /opt
+	Binary    llb.State // holds the program at /<binary>
+	Trees     []Tree    // function layers the image holds, such as /opt
 	Platforms Platforms
 	Loc       Locator
 }
 
-// Tree is a directory tree the runtime image holds at Prefix, with
-// Prefix/bin on PATH and Prefix/lib on LD_LIBRARY_PATH, and the layer's
-// environment (${PREFIX} as Prefix) in the image's.
+// Tree is a function layer's directory tree that the app image holds at
+// Prefix, with Prefix/bin on PATH, Prefix/lib on LD_LIBRARY_PATH and the
+// layer's environment (${PREFIX} as Prefix) in the image's.
 type Tree struct {
-	State  bk.State
+	State  llb.State
 	Dir    string // the tree's directory in State
 	Prefix string
 	Env    map[string]string
 }
 
-// Image assembles the runtime image with file operations only: the app's
-// files (program, account entries, home) are one layer of their own, built
+// Image assembles the app image with file operations only: the app's
+// files (program, account entries, home) are one image layer of their own, built
 // on scratch with fixed times and merged onto the base, so nothing runs on
-// the target platform and the base's layers are reused as they are.
-func (r Runtime) Image() (bk.State, *dockerspec.DockerOCIImage, error) {
+// the target platform and the base's image layers are reused as they are.
+func (r AppImage) Image() (llb.State, *dockerspec.DockerOCIImage, error) {
 	im := r.App.Image
 	u := im.User
 	passwd, err := addAccount(r.Base.Passwd, "root:x:0:0:root:/root:/usr/sbin/nologin",
 		fmt.Sprintf("%s:x:%d:%d::%s:/usr/sbin/nologin", u.Name, u.UID, u.GID, r.App.Home()))
 	if err != nil {
-		return bk.State{}, nil, fmt.Errorf("apps.%s.image.user: %w", r.Name, err)
+		return llb.State{}, nil, fmt.Errorf("apps.%s.image.user: %w", r.Name, err)
 	}
 	group, err := addAccount(r.Base.Group, "root:x:0:", fmt.Sprintf("%s:x:%d:", u.Name, u.GID))
 	if err != nil {
-		return bk.State{}, nil, fmt.Errorf("apps.%s.image.user: %w", r.Name, err)
+		return llb.State{}, nil, fmt.Errorf("apps.%s.image.user: %w", r.Name, err)
 	}
-	at := bk.WithCreatedTime(epoch)
+	at := llb.WithCreatedTime(epoch)
 	// Parents are root's; only the user's own directories are the user's.
-	userDir := func(fa *bk.FileAction, dir string) *bk.FileAction {
-		return fa.Mkdir(path.Dir(dir), 0o755, bk.WithParents(true), at).
-			Mkdir(dir, 0o755, bk.WithUIDGID(u.UID, u.GID), at)
+	userDir := func(fa *llb.FileAction, dir string) *llb.FileAction {
+		return fa.Mkdir(path.Dir(dir), 0o755, llb.WithParents(true), at).
+			Mkdir(dir, 0o755, llb.WithUIDGID(u.UID, u.GID), at)
 	}
-	files := bk.Mkdir("/etc", 0o755, bk.WithParents(true), at).
+	files := llb.Mkdir("/etc", 0o755, llb.WithParents(true), at).
 		Mkfile("/etc/passwd", 0o644, passwd, at).
 		Mkfile("/etc/group", 0o644, group, at).
-		Mkdir(path.Dir(r.App.BinaryPath()), 0o755, bk.WithParents(true), at)
+		Mkdir(path.Dir(r.App.BinaryPath()), 0o755, llb.WithParents(true), at)
 	for _, p := range r.App.Programs() {
-		files = files.Copy(r.Binary, "/"+p, path.Join(path.Dir(r.App.BinaryPath()), p), &bk.CopyInfo{
+		files = files.Copy(r.Binary, "/"+p, path.Join(path.Dir(r.App.BinaryPath()), p), &llb.CopyInfo{
 			CreatedTime: &epoch,
-			ChownOpt:    &bk.ChownOpt{User: &bk.UserOpt{UID: 0}, Group: &bk.UserOpt{UID: 0}},
+			ChownOpt:    &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}},
 		})
 	}
 	files = userDir(files, r.App.Home())
@@ -82,27 +82,27 @@ func (r Runtime) Image() (bk.State, *dockerspec.DockerOCIImage, error) {
 		files = userDir(files, im.Workdir)
 	}
 	for _, t := range r.Trees {
-		files = files.Mkdir(t.Prefix, 0o755, bk.WithParents(true), at).
-			Copy(t.State, t.Dir, t.Prefix, &bk.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch})
+		files = files.Mkdir(t.Prefix, 0o755, llb.WithParents(true), at).
+			Copy(t.State, t.Dir, t.Prefix, &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch})
 	}
-	name := bk.WithCustomNamef("[%s] runtime files (%s)", r.Name, platformString(r.Platforms.Target))
-	staging := bk.Scratch().Platform(r.Platforms.Target).File(files, name, r.Loc.at("apps."+r.Name+".image"))
+	name := llb.WithCustomNamef("[%s] app files (%s)", r.Name, platformString(r.Platforms.Target))
+	staging := llb.Scratch().Platform(r.Platforms.Target).File(files, name, r.Loc.at("apps."+r.Name+".image"))
 	// Writing into a directory gives it the time of the write; one copy of
 	// the finished tree gives every directory the fixed time again, so the
-	// layer is the same for the same inputs.
-	layer := bk.Scratch().Platform(r.Platforms.Target).File(
-		bk.Copy(staging, "/", "/", &bk.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch}),
-		bk.WithCustomNamef("[%s] runtime layer (%s)", r.Name, platformString(r.Platforms.Target)))
-	st := layer
+	// image layer is the same for the same inputs.
+	appFiles := llb.Scratch().Platform(r.Platforms.Target).File(
+		llb.Copy(staging, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch}),
+		llb.WithCustomNamef("[%s] app files, fixed times (%s)", r.Name, platformString(r.Platforms.Target)))
+	st := appFiles
 	if !r.Base.Scratch {
-		st = bk.Merge([]bk.State{r.Base.State, layer},
-			bk.WithCustomNamef("[%s] runtime image (%s)", r.Name, platformString(r.Platforms.Target)))
+		st = llb.Merge([]llb.State{r.Base.State, appFiles},
+			llb.WithCustomNamef("[%s] app image (%s)", r.Name, platformString(r.Platforms.Target)))
 	}
 	return st, r.config(), nil
 }
 
 // config is the base's image config with the app's settings applied.
-func (r Runtime) config() *dockerspec.DockerOCIImage {
+func (r AppImage) config() *dockerspec.DockerOCIImage {
 	im := r.App.Image
 	img := &dockerspec.DockerOCIImage{}
 	if r.Base.Config != nil {

@@ -1,4 +1,4 @@
-package llb
+package graph
 
 import (
 	"maps"
@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -14,8 +14,8 @@ import (
 type GoBuild struct {
 	Name      string    // the target's name
 	App       *spec.App // defaulted and validated
-	Toolchain bk.State  // the Go toolchain image, for the build platform
-	Context   bk.State  // the build context
+	Toolchain llb.State // the Go toolchain image, for the build platform
+	Context   llb.State // the build context
 	Platforms Platforms
 	// ProxyEnv holds GOPROXY, GOPRIVATE and their kin (from build args); it
 	// reaches only the dependency step, the one step that downloads.
@@ -36,44 +36,44 @@ const (
 // Dependencies is the step that downloads the modules. Its inputs are only
 // go.mod, go.sum and the toolchain, so a source edit never re-runs it, and it
 // runs on the build platform with no target in its key: every target
-// platform shares it. The module cache is part of its layer (not a cache
+// platform shares it. The module cache is part of its image layer (not a cache
 // mount) so that it travels with --cache-to and is there on any builder.
-func (g GoBuild) Dependencies() bk.State {
+func (g GoBuild) Dependencies() llb.State {
 	dir := path.Join(goSrc, g.App.Path)
 	// Only go.mod and go.sum, so that the step's cache key is theirs alone;
 	// a module without dependencies has no go.sum.
 	mods := g.base().File(
-		bk.Copy(g.Context, g.App.Path+"/", dir+"/", &bk.CopyInfo{
+		llb.Copy(g.Context, g.App.Path+"/", dir+"/", &llb.CopyInfo{
 			CopyDirContentsOnly: true,
 			CreateDestPath:      true,
 			IncludePatterns:     []string{"go.mod", "go.sum"},
 			RequiredPaths:       []string{"/" + path.Join(g.App.Path, "go.mod")},
 		}),
-		bk.WithCustomNamef("[%s] copy go.mod and go.sum", g.Name), g.Loc.at("apps."+g.Name+".path"),
+		llb.WithCustomNamef("[%s] copy go.mod and go.sum", g.Name), g.Loc.at("apps."+g.Name+".path"),
 	)
-	opts := []bk.RunOption{
-		bk.Args([]string{"go", "mod", "download"}),
-		bk.Dir(dir),
-		bk.WithCustomNamef("[%s] go mod download", g.Name),
+	opts := []llb.RunOption{
+		llb.Args([]string{"go", "mod", "download"}),
+		llb.Dir(dir),
+		llb.WithCustomNamef("[%s] go mod download", g.Name),
 		g.Loc.at("apps." + g.Name),
 	}
 	for _, k := range slices.Sorted(maps.Keys(g.ProxyEnv)) {
-		opts = append(opts, bk.AddEnv(k, g.ProxyEnv[k]))
+		opts = append(opts, llb.AddEnv(k, g.ProxyEnv[k]))
 	}
 	if id := g.App.Go.Netrc; id != "" {
-		// A secret mount: a tmpfs file for this process alone, in no layer.
-		opts = append(opts, bk.AddSecret(goNetrc, bk.SecretID(id)), bk.AddEnv("NETRC", goNetrc))
+		// A secret mount: a tmpfs file for this process alone, in no image layer.
+		opts = append(opts, llb.AddSecret(goNetrc, llb.SecretID(id)), llb.AddEnv("NETRC", goNetrc))
 	}
 	return mods.Run(opts...).Root()
 }
 
 // Binary compiles the app for the target platform, on the build platform,
 // and returns a state holding only the program, at /<binary>.
-func (g GoBuild) Binary() bk.State {
+func (g GoBuild) Binary() llb.State {
 	dir := path.Join(goSrc, g.App.Path)
 	src := g.Dependencies().File(
-		bk.Copy(g.Context, g.App.Path, dir, &bk.CopyInfo{CopyDirContentsOnly: true, ExcludePatterns: g.Exclude}),
-		bk.WithCustomNamef("[%s] copy sources", g.Name), g.Loc.at("apps."+g.Name+".path"),
+		llb.Copy(g.Context, g.App.Path, dir, &llb.CopyInfo{CopyDirContentsOnly: true, ExcludePatterns: g.Exclude}),
+		llb.WithCustomNamef("[%s] copy sources", g.Name), g.Loc.at("apps."+g.Name+".path"),
 	)
 	goos, goarch, variant := goTarget(g.Platforms.Target)
 	opt := g.App.Go
@@ -90,24 +90,24 @@ func (g GoBuild) Binary() bk.State {
 		src = src.AddEnv(variant[0], variant[1])
 	}
 	run := src.Run(
-		bk.Args(args),
-		bk.Dir(dir),
-		bk.AddEnv("GOOS", goos),
-		bk.AddEnv("GOARCH", goarch),
-		bk.AddEnv("CGO_ENABLED", cgo),
+		llb.Args(args),
+		llb.Dir(dir),
+		llb.AddEnv("GOOS", goos),
+		llb.AddEnv("GOARCH", goarch),
+		llb.AddEnv("CGO_ENABLED", cgo),
 		// Everything was downloaded by the dependency step: the compile
 		// step never reaches the network.
-		bk.AddEnv("GOPROXY", "off"),
-		bk.AddEnv("GOFLAGS", "-mod=readonly -modcacherw -buildvcs=false"),
-		bk.AddMount("/root/.cache/go-build", bk.Scratch(), bk.AsPersistentCacheDir("strata-go-build", bk.CacheMountShared)),
-		bk.WithCustomNamef("[%s] go build %s (%s)", g.Name, opt.Package, platformString(g.Platforms.Target)),
+		llb.AddEnv("GOPROXY", "off"),
+		llb.AddEnv("GOFLAGS", "-mod=readonly -modcacherw -buildvcs=false"),
+		llb.AddMount("/root/.cache/go-build", llb.Scratch(), llb.AsPersistentCacheDir("strata-go-build", llb.CacheMountShared)),
+		llb.WithCustomNamef("[%s] go build %s (%s)", g.Name, opt.Package, platformString(g.Platforms.Target)),
 		g.Loc.at("apps."+g.Name+".go"),
 	)
-	return run.AddMount(goOut, bk.Scratch())
+	return run.AddMount(goOut, llb.Scratch())
 }
 
 // base is the toolchain with the environment every Go step shares.
-func (g GoBuild) base() bk.State {
+func (g GoBuild) base() llb.State {
 	return g.Toolchain.Platform(g.Platforms.Build).
 		AddEnv("PATH", buildPath).
 		AddEnv("GOPATH", "/go").

@@ -1,4 +1,4 @@
-package llb
+package graph
 
 import (
 	_ "embed"
@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
 )
@@ -21,11 +21,11 @@ var debianScript string
 type LayerBuild struct {
 	Name      string
 	Layer     *spec.Layer // defaulted and validated
-	Apt       bk.State    // a Debian image with apt, for the build platform
-	Images    []bk.State  // one per Layer.Sources.Images, for the target platform
-	Context   bk.State
+	Apt       llb.State   // a Debian image with apt, for the build platform
+	Images    []llb.State // one per Layer.Sources.Images, for the target platform
+	Context   llb.State
 	Apps      map[string]AppBinary // the binaries of Layer.Sources.Apps
-	Helper    bk.State             // holds /strata-layer (see Helper)
+	Helper    llb.State            // holds /strata-layer (see Helper)
 	Platforms Platforms
 	Epoch     string // SOURCE_DATE_EPOCH, "" for 0
 	// Tree makes the assembly also write the files as a tree, /tree in
@@ -37,72 +37,72 @@ type LayerBuild struct {
 // AppBinary is an app's program: a state holding it at /Name.
 type AppBinary struct {
 	Name  string
-	State bk.State
+	State llb.State
 }
 
 // Root merges the layer's sources into one root filesystem of the target
 // architecture. Every step runs on the build platform or is a file copy.
-func (b LayerBuild) Root() (bk.State, error) {
+func (b LayerBuild) Root() (llb.State, error) {
 	src := b.Layer.Sources
 	p := "layers." + b.Name + ".sources"
-	var parts []bk.State
+	var parts []llb.State
 	if d := src.Debian; d != nil {
 		arch, err := debianArch(b.Platforms.Target.Architecture, b.Platforms.Target.Variant)
 		if err != nil {
-			return bk.State{}, err
+			return llb.State{}, err
 		}
-		script := bk.Scratch().File(bk.Mkfile("/debian.sh", 0o755, []byte(debianScript), bk.WithCreatedTime(epoch)),
-			bk.WithCustomName("[strata] debian.sh"))
+		script := llb.Scratch().File(llb.Mkfile("/debian.sh", 0o755, []byte(debianScript), llb.WithCreatedTime(epoch)),
+			llb.WithCustomName("[strata] debian.sh"))
 		run := b.Apt.Platform(b.Platforms.Build).Run(
-			bk.Args([]string{"/bin/sh", "/strata/debian.sh"}),
-			bk.AddMount("/strata", script, bk.Readonly),
-			bk.AddEnv("ARCH", arch), bk.AddEnv("SUITE", d.Suite), bk.AddEnv("MIRROR", d.Mirror),
-			bk.AddEnv("SECURITY", strconv.FormatBool(*d.Security)),
-			bk.AddEnv("PACKAGES", strings.Join(d.Packages, " ")), bk.AddEnv("OUT", "/out"),
-			bk.AddEnv("PATH", buildPath), bk.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
-			bk.WithCustomNamef("[%s] apt: %s for %s (%s)", b.Name, strings.Join(d.Packages, " "), arch, d.Suite),
+			llb.Args([]string{"/bin/sh", "/strata/debian.sh"}),
+			llb.AddMount("/strata", script, llb.Readonly),
+			llb.AddEnv("ARCH", arch), llb.AddEnv("SUITE", d.Suite), llb.AddEnv("MIRROR", d.Mirror),
+			llb.AddEnv("SECURITY", strconv.FormatBool(*d.Security)),
+			llb.AddEnv("PACKAGES", strings.Join(d.Packages, " ")), llb.AddEnv("OUT", "/out"),
+			llb.AddEnv("PATH", buildPath), llb.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
+			llb.WithCustomNamef("[%s] apt: %s for %s (%s)", b.Name, strings.Join(d.Packages, " "), arch, d.Suite),
 			b.Loc.at(p+".debian"),
 		)
-		parts = append(parts, run.AddMount("/out", bk.Scratch()))
+		parts = append(parts, run.AddMount("/out", llb.Scratch()))
 	}
 	for i, im := range src.Images {
 		fa := b.copies(b.Images[i], im.Paths)
-		parts = append(parts, bk.Scratch().File(fa, bk.WithCustomNamef("[%s] copy from %s", b.Name, im.Ref), b.Loc.at(fmt.Sprintf("%s.images[%d]", p, i))))
+		parts = append(parts, llb.Scratch().File(fa, llb.WithCustomNamef("[%s] copy from %s", b.Name, im.Ref), b.Loc.at(fmt.Sprintf("%s.images[%d]", p, i))))
 	}
 	if len(src.Context) > 0 {
-		parts = append(parts, bk.Scratch().File(b.copies(b.Context, src.Context),
-			bk.WithCustomNamef("[%s] copy from the context", b.Name), b.Loc.at(p+".context")))
+		parts = append(parts, llb.Scratch().File(b.copies(b.Context, src.Context),
+			llb.WithCustomNamef("[%s] copy from the context", b.Name), b.Loc.at(p+".context")))
 	}
 	if len(src.Apps) > 0 {
-		fa := bk.Mkdir("/usr/local/bin", 0o755, bk.WithParents(true), bk.WithCreatedTime(epoch))
+		fa := llb.Mkdir("/usr/local/bin", 0o755, llb.WithParents(true), llb.WithCreatedTime(epoch))
 		for _, a := range src.Apps {
 			bin := b.Apps[a]
-			fa = fa.Copy(bin.State, "/"+bin.Name, "/usr/local/bin/"+bin.Name, &bk.CopyInfo{CreatedTime: &epoch})
+			fa = fa.Copy(bin.State, "/"+bin.Name, "/usr/local/bin/"+bin.Name, &llb.CopyInfo{CreatedTime: &epoch})
 		}
-		parts = append(parts, bk.Scratch().File(fa, bk.WithCustomNamef("[%s] copy apps", b.Name), b.Loc.at(p+".apps")))
+		parts = append(parts, llb.Scratch().File(fa, llb.WithCustomNamef("[%s] copy apps", b.Name), b.Loc.at(p+".apps")))
 	}
 	if len(b.Layer.Env) > 0 {
 		// The wrappers of the programs (layer.Wrapper), as files of the root.
-		fa := bk.Mkdir(layer.WrapperDir, 0o755, bk.WithParents(true), bk.WithCreatedTime(epoch))
+		fa := llb.Mkdir(layer.WrapperDir, 0o755, llb.WithParents(true), llb.WithCreatedTime(epoch))
 		for _, x := range b.Layer.Binaries {
 			name := layer.ProgramName(x)
-			fa = fa.Mkfile(path.Join(layer.WrapperDir, name), 0o755, layer.Wrapper(b.Layer.Prefix, name, b.Layer.Env), bk.WithCreatedTime(epoch))
+			fa = fa.Mkfile(path.Join(layer.WrapperDir, name), 0o755, layer.Wrapper(b.Layer.Prefix, name, b.Layer.Env), llb.WithCreatedTime(epoch))
 		}
-		parts = append(parts, bk.Scratch().File(fa, bk.WithCustomNamef("[%s] wrappers", b.Name), b.Loc.at("layers."+b.Name+".env")))
+		parts = append(parts, llb.Scratch().File(fa, llb.WithCustomNamef("[%s] wrappers", b.Name), b.Loc.at("layers."+b.Name+".env")))
 	}
 	if len(parts) == 1 {
 		return parts[0], nil
 	}
-	return bk.Merge(parts, bk.WithCustomNamef("[%s] sources", b.Name)), nil
+	return llb.Merge(parts, llb.WithCustomNamef("[%s] sources", b.Name)), nil
 }
 
 // copies copies paths of a source to the same paths; a path with a
 // wildcard copies what it matches, each at its own path.
-func (b LayerBuild) copies(from bk.State, paths []string) *bk.FileAction {
-	var fa *bk.FileAction
-	add := func(src, dst string, opt *bk.CopyInfo) {
+func (b LayerBuild) copies(from llb.State, paths []string) *llb.FileAction {
+	var fa *llb.FileAction
+	add := func(src, dst string, opt *llb.CopyInfo) {
 		if fa == nil {
-			fa = bk.Copy(from, src, dst, opt)
+			fa = llb.Copy(from, src, dst, opt)
 		} else {
 			fa = fa.Copy(from, src, dst, opt)
 		}
@@ -110,11 +110,11 @@ func (b LayerBuild) copies(from bk.State, paths []string) *bk.FileAction {
 	for _, x := range paths {
 		p := path.Join("/", x)
 		if strings.ContainsAny(p, "*?[") {
-			add("/", "/", &bk.CopyInfo{CopyDirContentsOnly: true, IncludePatterns: []string{strings.TrimPrefix(p, "/")},
+			add("/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, IncludePatterns: []string{strings.TrimPrefix(p, "/")},
 				CreateDestPath: true, CreatedTime: &epoch})
 			continue
 		}
-		add(p, p, &bk.CopyInfo{CreateDestPath: true, FollowSymlinks: true, CreatedTime: &epoch})
+		add(p, p, &llb.CopyInfo{CreateDestPath: true, FollowSymlinks: true, CreatedTime: &epoch})
 	}
 	return fa
 }
@@ -123,10 +123,10 @@ func (b LayerBuild) copies(from bk.State, paths []string) *bk.FileAction {
 // reads the root (any architecture) and writes NAME.zip (or .tar.gz),
 // NAME.manifest.json and NAME.report.txt. A missing library, a glibc too
 // new for the runtime or a size over the limit fail this step.
-func (b LayerBuild) Archive() (bk.State, error) {
+func (b LayerBuild) Archive() (llb.State, error) {
 	root, err := b.Root()
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
 	l := b.Layer
 	args := []string{"/strata/strata-layer", "-root", "/rootfs", "-out", "/out", "-name", b.Name,
@@ -169,20 +169,20 @@ func (b LayerBuild) Archive() (bk.State, error) {
 		// binutils-multiarch's strip reads every architecture; the step
 		// that installs it runs once per builder and is cached.
 		runner = b.Apt.Platform(b.Platforms.Build).Run(
-			bk.Args([]string{"/bin/sh", "-c", "apt-get update -q && apt-get install -q -y --no-install-recommends binutils-multiarch"}),
-			bk.AddEnv("DEBIAN_FRONTEND", "noninteractive"), bk.AddEnv("PATH", buildPath),
-			bk.WithCustomName("[strata] install binutils-multiarch (strip)"),
+			llb.Args([]string{"/bin/sh", "-c", "apt-get update -q && apt-get install -q -y --no-install-recommends binutils-multiarch"}),
+			llb.AddEnv("DEBIAN_FRONTEND", "noninteractive"), llb.AddEnv("PATH", buildPath),
+			llb.WithCustomName("[strata] install binutils-multiarch (strip)"),
 		).Root()
 		args = append(args, "-strip", "/usr/bin/strip")
 	}
 	run := runner.Platform(b.Platforms.Build).Run(
-		bk.Args(args),
-		bk.AddMount("/strata", b.Helper, bk.Readonly),
-		bk.AddMount("/rootfs", root, bk.Readonly),
-		bk.WithCustomNamef("[%s] assemble layer for %s (%s)", b.Name, l.Runtime, platformString(b.Platforms.Target)),
+		llb.Args(args),
+		llb.AddMount("/strata", b.Helper, llb.Readonly),
+		llb.AddMount("/rootfs", root, llb.Readonly),
+		llb.WithCustomNamef("[%s] assemble layer for %s (%s)", b.Name, l.Runtime, platformString(b.Platforms.Target)),
 		b.Loc.at("layers."+b.Name),
 	)
-	return run.AddMount("/out", bk.Scratch()), nil
+	return run.AddMount("/out", llb.Scratch()), nil
 }
 
 // debianArch maps an OCI architecture to Debian's.
@@ -205,21 +205,21 @@ func debianArch(arch, variant string) (string, error) {
 // the root of a zip, as bootstrap (AWS Lambda custom runtime) or main
 // (Alibaba Cloud Function Compute custom runtime), assembled by the helper
 // on the build platform. The result holds NAME.zip.
-func FunctionPackage(name, provider string, bin AppBinary, helper bk.State, ps Platforms, epoch string, loc Locator) (bk.State, error) {
+func FunctionPackage(name, provider string, bin AppBinary, helper llb.State, ps Platforms, epoch string, loc Locator) (llb.State, error) {
 	entry := map[string]string{"lambda": "bootstrap", "fc": "main"}[provider]
 	if entry == "" {
-		return bk.State{}, fmt.Errorf("unknown function provider %q", provider)
+		return llb.State{}, fmt.Errorf("unknown function provider %q", provider)
 	}
 	args := []string{"/strata/strata-layer", "-out", "/out", "-name", name, "-file", entry + "=/app/" + bin.Name}
 	if epoch != "" {
 		args = append(args, "-epoch", epoch)
 	}
 	run := helper.Platform(ps.Build).Run(
-		bk.Args(args),
-		bk.AddMount("/strata", helper, bk.Readonly),
-		bk.AddMount("/app", bin.State, bk.Readonly),
-		bk.WithCustomNamef("[%s] %s code package (%s)", name, provider, platformString(ps.Target)),
+		llb.Args(args),
+		llb.AddMount("/strata", helper, llb.Readonly),
+		llb.AddMount("/app", bin.State, llb.Readonly),
+		llb.WithCustomNamef("[%s] %s code package (%s)", name, provider, platformString(ps.Target)),
 		loc.at("apps."+strings.TrimSuffix(name, "-"+provider)+".functions"),
 	)
-	return run.AddMount("/out", bk.Scratch()), nil
+	return run.AddMount("/out", llb.Scratch()), nil
 }

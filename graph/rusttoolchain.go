@@ -1,4 +1,4 @@
-package llb
+package graph
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/strata-build/strata/zigcc"
@@ -62,23 +62,23 @@ var zigReleases = map[string]zigRelease{
 // involved, so zig is ready, and its libraries built, while the toolchain
 // image is still being pulled. The result holds the release's files (zig,
 // lib/) at its root.
-func ZigDownload(version string, build ocispecs.Platform) (bk.State, error) {
+func ZigDownload(version string, build ocispecs.Platform) (llb.State, error) {
 	rel, ok := zigReleases[version+"/"+build.Architecture]
 	if !ok {
-		return bk.State{}, fmt.Errorf("zig %s has no pinned release for linux/%s (give a named context \"zig\")", version, build.Architecture)
+		return llb.State{}, fmt.Errorf("zig %s has no pinned release for linux/%s (give a named context \"zig\")", version, build.Architecture)
 	}
-	tarball := bk.HTTP(rel.url, bk.Checksum(digest.NewDigestFromEncoded(digest.SHA256, rel.sha256)),
-		bk.Filename("zig.tar.xz"), bk.WithCustomNamef("[strata] zig %s", version))
+	tarball := llb.HTTP(rel.url, llb.Checksum(digest.NewDigestFromEncoded(digest.SHA256, rel.sha256)),
+		llb.Filename("zig.tar.xz"), llb.WithCustomNamef("[strata] zig %s", version))
 	return zigFromTarball(tarball, "zig.tar.xz", strings.TrimSuffix(path.Base(rel.url), ".tar.xz"), version), nil
 }
 
 // zigFromTarball unpacks a zig release tarball (file in tarball) whose
 // files are under the directory top, and moves them to the root.
-func zigFromTarball(tarball bk.State, file, top, version string) bk.State {
-	unpacked := bk.Scratch().File(bk.Copy(tarball, file, "/", &bk.CopyInfo{AttemptUnpack: true}),
-		bk.WithCustomNamef("[strata] unpack zig %s", version))
-	return bk.Scratch().File(bk.Copy(unpacked, "/"+top+"/", "/", &bk.CopyInfo{CopyDirContentsOnly: true}),
-		bk.WithCustomNamef("[strata] zig %s files", version))
+func zigFromTarball(tarball llb.State, file, top, version string) llb.State {
+	unpacked := llb.Scratch().File(llb.Copy(tarball, file, "/", &llb.CopyInfo{AttemptUnpack: true}),
+		llb.WithCustomNamef("[strata] unpack zig %s", version))
+	return llb.Scratch().File(llb.Copy(unpacked, "/"+top+"/", "/", &llb.CopyInfo{CopyDirContentsOnly: true}),
+		llb.WithCustomNamef("[strata] zig %s files", version))
 }
 
 // rustEnv is the environment shared, to the byte, by the dependency step
@@ -148,24 +148,24 @@ func (r RustBuild) targetTriples() ([]string, error) {
 }
 
 // wrappers are zig's cc, c++ and ar wrappers of every triple, as files.
-func (r RustBuild) wrappers() (bk.State, error) {
+func (r RustBuild) wrappers() (llb.State, error) {
 	triples, err := r.triples()
 	if err != nil {
-		return bk.State{}, err
+		return llb.State{}, err
 	}
 	files := map[string][]byte{}
 	for _, t := range triples {
 		zt, err := zigcc.For(t, r.App.Rust.Glibc)
 		if err != nil {
-			return bk.State{}, err
+			return llb.State{}, err
 		}
 		maps.Copy(files, zigcc.Files("/", path.Join(zigDir, "zig"), zt))
 	}
-	fa := bk.Mkdir("/", 0o755, bk.WithCreatedTime(epoch))
+	fa := llb.Mkdir("/", 0o755, llb.WithCreatedTime(epoch))
 	for _, name := range slices.Sorted(maps.Keys(files)) {
-		fa = fa.Mkfile(name, 0o755, files[name], bk.WithCreatedTime(epoch))
+		fa = fa.Mkfile(name, 0o755, files[name], llb.WithCreatedTime(epoch))
 	}
-	return bk.Scratch().File(fa, bk.WithCustomNamef("[%s] zig wrappers", r.Name)), nil
+	return llb.Scratch().File(fa, llb.WithCustomNamef("[%s] zig wrappers", r.Name)), nil
 }
 
 // profileDir is the directory of a cargo profile's outputs.

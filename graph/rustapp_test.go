@@ -1,4 +1,4 @@
-package llb
+package graph
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -35,16 +35,16 @@ func rustBuild(t *testing.T, yaml string, ctx fstest.MapFS, targets ...ocispecs.
 	}
 	return RustBuild{
 		Name: "web", App: a, Recipe: r,
-		Toolchain: bk.Image("docker.io/library/rust:1.85-bookworm"),
+		Toolchain: llb.Image("docker.io/library/rust:1.85-bookworm"),
 		CargoHome: "/usr/local/cargo",
-		Zig:       bk.Image("example.com/zig:0.11.0"),
-		Context:   bk.Local("context", bk.SessionID("test")),
+		Zig:       llb.Image("example.com/zig:0.11.0"),
+		Context:   llb.Local("context", llb.SessionID("test")),
 		Build:     amd64, Targets: targets,
 	}
 }
 
 // execs are a graph's exec ops.
-func execs(t *testing.T, st bk.State) []*pb.Op {
+func execs(t *testing.T, st llb.State) []*pb.Op {
 	var out []*pb.Op
 	for _, op := range ops(t, st) {
 		if op.GetExec() != nil {
@@ -61,7 +61,7 @@ type cargoStep struct {
 }
 
 // cargoExec is the cargo step whose script contains s.
-func cargoExec(t *testing.T, st bk.State, s string) cargoStep {
+func cargoExec(t *testing.T, st llb.State, s string) cargoStep {
 	t.Helper()
 	def, err := st.Marshal(context.Background())
 	if err != nil {

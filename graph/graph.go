@@ -5,12 +5,12 @@
 //
 // The rule of the package: every exec runs on the build platform. The target
 // platform only receives files, so no build ever needs QEMU.
-package llb
+package graph
 
 import (
 	"time"
 
-	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -23,11 +23,11 @@ type Platforms struct {
 
 // Locator attaches the place of a spec path (apps.web.go) to an LLB vertex,
 // so that BuildKit shows the spec's lines with a failing step.
-type Locator func(specPath string) bk.ConstraintsOpt
+type Locator func(specPath string) llb.ConstraintsOpt
 
-func (l Locator) at(specPath string) bk.ConstraintsOpt {
+func (l Locator) at(specPath string) llb.ConstraintsOpt {
 	if l == nil {
-		return bk.WithDescription(nil)
+		return llb.WithDescription(nil)
 	}
 	return l(specPath)
 }
