@@ -61,11 +61,7 @@ func (b *builder) rustBinary(ctx context.Context, name string, a *spec.App, targ
 	if e.err != nil {
 		return llb.State{}, e.err
 	}
-	st, err := e.rb.Binary(target)
-	if err != nil {
-		return llb.State{}, b.specError("apps."+name+".rust", err)
-	}
-	return st, nil
+	return e.rb.Binary(target), nil
 }
 
 // hasRust tells whether the graphs made so far hold a Rust build.
@@ -77,39 +73,38 @@ func (b *builder) hasRust() bool {
 
 func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (graph.RustBuild, error) {
 	p := "apps." + name
-	rb := graph.RustBuild{Name: name, App: a, Build: b.build, Targets: b.targetPlatforms(), Loc: b.locator(),
+	in := graph.RustInputs{Name: name, App: a, Build: b.build, Targets: b.targetPlatforms(), Loc: b.locator(),
 		Exclude: []string{path.Base(b.spec.File())}}
-	for _, t := range rb.Targets {
-		if _, err := graph.RustTriple(t, a.Rust.Libc); err != nil {
-			return rb, b.specError(p+".rust", err)
-		}
-	}
 	files, err := b.contextFiles(ctx, "["+name+"] read Cargo manifests", cargoManifests, cargoReads)
 	if err != nil {
-		return rb, err
+		return graph.RustBuild{}, err
 	}
-	if rb.Recipe, err = cargo.Plan(files, a.Path); err != nil {
-		return rb, b.specError(p+".path", err)
+	if in.Recipe, err = cargo.Plan(files, a.Path); err != nil {
+		return graph.RustBuild{}, b.specError(p+".path", err)
 	}
 	toolchain, err := b.input(ctx, "rust", "rust:"+a.Rust.Version+"-bookworm", b.build)
 	if err != nil {
-		return rb, b.specError(p+".rust.version", errors.Wrap(err, "Rust toolchain"))
+		return graph.RustBuild{}, b.specError(p+".rust.version", errors.Wrap(err, "Rust toolchain"))
 	}
-	rb.Toolchain, rb.CargoHome = toolchain.State, "/root/.cargo"
+	in.Toolchain, in.CargoHome = toolchain.State, "/root/.cargo"
 	if toolchain.Config != nil {
 		for _, kv := range toolchain.Config.Config.Env {
 			if v, ok := strings.CutPrefix(kv, "CARGO_HOME="); ok && path.IsAbs(v) {
-				rb.CargoHome = path.Clean(v)
+				in.CargoHome = path.Clean(v)
 			}
 		}
 	}
 	src, err := b.bc.MainContext(ctx)
 	if err != nil {
-		return rb, err
+		return graph.RustBuild{}, err
 	}
-	rb.Context = *src
-	if rb.Zig, err = b.zig(ctx, a.Rust.Zig); err != nil {
-		return rb, b.specError(p+".rust.zig", err)
+	in.Context = *src
+	if in.Zig, err = b.zig(ctx, a.Rust.Zig); err != nil {
+		return graph.RustBuild{}, b.specError(p+".rust.zig", err)
+	}
+	rb, err := graph.NewRustBuild(in)
+	if err != nil {
+		return graph.RustBuild{}, b.specError(p+".rust", err)
 	}
 	return rb, nil
 }

@@ -11,13 +11,11 @@ import (
 	"github.com/strata-build/strata/cargo"
 	"github.com/strata-build/strata/shell"
 	"github.com/strata-build/strata/spec"
+	"github.com/strata-build/strata/zigcc"
 )
 
-// RustBuild is the input of a Rust app's build. Every target platform
-// compiles in one cargo invocation on the build platform, so build scripts
-// and proc-macros are compiled and run once; each platform's image then
-// takes its binaries from the shared output.
-type RustBuild struct {
+// RustInputs are what a Rust app's build is made from.
+type RustInputs struct {
 	Name      string        // the target's name
 	App       *spec.App     // defaulted and validated
 	Recipe    *cargo.Recipe // the workspace's skeleton, computed from the context's manifests
@@ -33,17 +31,60 @@ type RustBuild struct {
 	Loc     Locator
 }
 
+// RustBuild is a Rust app's build. Every target platform compiles in one
+// cargo invocation on the build platform, so build scripts and
+// proc-macros are compiled and run once; each platform's image then takes
+// its binaries from the shared output. NewRustBuild resolves the triples
+// and what follows from them once, so that its steps cannot fail.
+type RustBuild struct {
+	in       RustInputs
+	host     zigcc.Target      // the build platform's gnu target: build scripts and proc-macros
+	targets  []zigcc.Target    // the target platforms', sorted by triple, each once
+	tripleOf map[string]string // each target platform's triple, by platformString
+	// What both cargo steps share to the byte, or cargo would recompile
+	// every dependency in the build.
+	args []string
+	env  map[string]string
+	// The kinds of link the zig warm-up prepares.
+	links []zigLink
+}
+
+// NewRustBuild checks that Rust and zig can build for the build and
+// target platforms, with the spec's libc and glibc floor, and resolves
+// the build's triples, zig targets, cargo arguments and environment.
+func NewRustBuild(in RustInputs) (RustBuild, error) {
+	opt := in.App.Rust
+	r := RustBuild{in: in, tripleOf: map[string]string{}}
+	host, err := RustTriple(in.Build, "gnu")
+	if err != nil {
+		return RustBuild{}, err
+	}
+	if r.host, err = zigcc.For(host, opt.Glibc); err != nil {
+		return RustBuild{}, err
+	}
+	for _, p := range in.Targets {
+		if r.tripleOf[platformString(p)], err = RustTriple(p, opt.Libc); err != nil {
+			return RustBuild{}, err
+		}
+	}
+	for _, t := range slices.Compact(slices.Sorted(maps.Values(r.tripleOf))) {
+		zt, err := zigcc.For(t, opt.Glibc)
+		if err != nil {
+			return RustBuild{}, err
+		}
+		r.targets = append(r.targets, zt)
+	}
+	r.args, r.env, r.links = r.cargoArgs(), r.rustEnv(), r.zigLinks()
+	return r, nil
+}
+
 // cargoArgs select what both cargo invocations build: the same packages,
 // bins, features, profile and targets, or the dependency step's artifacts
 // would not be the ones the build looks for.
-func (r RustBuild) cargoArgs() ([]string, error) {
-	opt := r.App.Rust
+func (r RustBuild) cargoArgs() []string {
+	opt := r.in.App.Rust
 	args := []string{"--locked", "--profile", opt.Profile}
-	targets, err := r.targetTriples()
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range targets {
+	for _, t := range r.targetTriples() {
 		args = append(args, "--target", t)
 	}
 	if opt.Package != "" {
@@ -58,20 +99,16 @@ func (r RustBuild) cargoArgs() ([]string, error) {
 	if opt.NoDefaultFeatures {
 		args = append(args, "--no-default-features")
 	}
-	return args, nil
+	return args
 }
 
 // base is the toolchain with the environment of every cargo step.
-func (r RustBuild) base() (llb.State, error) {
-	env, err := r.rustEnv()
-	if err != nil {
-		return llb.State{}, err
+func (r RustBuild) base() llb.State {
+	st := r.in.Toolchain.Platform(r.in.Build)
+	for _, k := range slices.Sorted(maps.Keys(r.env)) {
+		st = st.AddEnv(k, r.env[k])
 	}
-	st := r.Toolchain.Platform(r.Build)
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		st = st.AddEnv(k, env[k])
-	}
-	return st, nil
+	return st
 }
 
 // rustupTargets adds the targets' std where the image carries rustup (the
@@ -82,41 +119,33 @@ func rustupTargets(targets []string) string {
 }
 
 // run is a cargo step: the shared mounts, secrets and SSH, then the script.
-func (r RustBuild) run(st llb.State, script, name, specPath string, extra ...llb.RunOption) (llb.ExecState, error) {
-	wrappers, err := r.wrappers()
-	if err != nil {
-		return llb.ExecState{}, err
-	}
-	zigLibs, err := r.zigWarm()
-	if err != nil {
-		return llb.ExecState{}, err
-	}
+func (r RustBuild) run(st llb.State, script, name, specPath string, extra ...llb.RunOption) llb.ExecState {
 	// The script is a file, not an argument: BuildKit quotes a failed
 	// process's arguments in the build's final error, which then reads
 	// `process "sh -e /strata/step/cargo.sh" did not complete successfully`
 	// rather than quoting pages of shell.
 	file := llb.Scratch().File(llb.Mkfile(path.Base(cargoScript), 0o644, []byte(script), llb.WithCreatedTime(epoch)),
-		llb.WithCustomNamef("[%s] the cargo step's script", r.Name))
+		llb.WithCustomNamef("[%s] the cargo step's script", r.in.Name))
 	opts := []llb.RunOption{
 		llb.Args(cargoStepArgs),
 		llb.AddMount(path.Dir(cargoScript), file, llb.Readonly),
-		llb.Dir(path.Join(rustSrc, r.Recipe.Root)),
-		llb.AddMount(zigDir, r.Zig, llb.Readonly),
-		llb.AddMount(zigWrappers, wrappers, llb.Readonly),
-		llb.AddMount(zigCache, zigLibs, llb.AsPersistentCacheDir("strata-zig-cache", llb.CacheMountShared)),
-		llb.AddMount(path.Join(r.CargoHome, "registry"), llb.Scratch(), llb.AsPersistentCacheDir("strata-cargo-registry", llb.CacheMountShared)),
-		llb.AddMount(path.Join(r.CargoHome, "git"), llb.Scratch(), llb.AsPersistentCacheDir("strata-cargo-git", llb.CacheMountShared)),
+		llb.Dir(path.Join(rustSrc, r.in.Recipe.Root)),
+		llb.AddMount(zigDir, r.in.Zig, llb.Readonly),
+		llb.AddMount(zigWrappers, r.wrappers(), llb.Readonly),
+		llb.AddMount(zigCache, r.zigWarm(), llb.AsPersistentCacheDir("strata-zig-cache", llb.CacheMountShared)),
+		llb.AddMount(path.Join(r.in.CargoHome, "registry"), llb.Scratch(), llb.AsPersistentCacheDir("strata-cargo-registry", llb.CacheMountShared)),
+		llb.AddMount(path.Join(r.in.CargoHome, "git"), llb.Scratch(), llb.AsPersistentCacheDir("strata-cargo-git", llb.CacheMountShared)),
 		llb.WithCustomName(name),
-		r.Loc.at(specPath),
+		r.in.Loc.at(specPath),
 	}
-	opt := r.App.Rust
+	opt := r.in.App.Rust
 	for _, s := range opt.Secrets {
 		opts = append(opts, llb.AddSecret(s.Env, llb.SecretID(s.ID), llb.SecretAsEnv(true)))
 	}
 	if opt.SSH {
 		opts = append(opts, llb.AddSSHSocket(llb.SSHID("default"))) // --ssh default
 	}
-	return st.Run(append(opts, extra...)...), nil
+	return st.Run(append(opts, extra...)...)
 }
 
 // Dependencies is the step that compiles every dependency, for every
@@ -127,35 +156,22 @@ func (r RustBuild) run(st llb.State, script, name, specPath string, extra ...llb
 // takes their artifacts for the real crates' (the version is in every
 // artifact's name) and nothing needs cleaning: registry crates that share
 // a local crate's name stay built.
-func (r RustBuild) Dependencies() (llb.State, error) {
-	base, err := r.base()
-	if err != nil {
-		return llb.State{}, err
-	}
+func (r RustBuild) Dependencies() llb.State {
 	fa := llb.Mkdir(rustSrc, 0o755, llb.WithParents(true), llb.WithCreatedTime(epoch))
-	for _, name := range slices.Sorted(maps.Keys(r.Recipe.Files)) {
+	for _, name := range slices.Sorted(maps.Keys(r.in.Recipe.Files)) {
 		p := path.Join(rustSrc, name)
 		fa = fa.Mkdir(path.Dir(p), 0o755, llb.WithParents(true), llb.WithCreatedTime(epoch)).
-			Mkfile(p, 0o644, r.Recipe.Files[name], llb.WithCreatedTime(epoch))
+			Mkfile(p, 0o644, r.in.Recipe.Files[name], llb.WithCreatedTime(epoch))
 	}
-	for _, dir := range r.Recipe.Whole {
-		fa = fa.Copy(r.Context, dir, path.Join(rustSrc, dir), &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true})
+	for _, dir := range r.in.Recipe.Whole {
+		fa = fa.Copy(r.in.Context, dir, path.Join(rustSrc, dir), &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true})
 	}
-	skel := base.File(fa, llb.WithCustomNamef("[%s] cargo skeleton", r.Name), r.Loc.at("apps."+r.Name+".path"))
-	args, err := r.cargoArgs()
-	if err != nil {
-		return llb.State{}, err
-	}
-	targets, _ := r.targetTriples()
-	script := r.scrub(rustTarget, rustSrc, "/tmp") + rustupTargets(targets) + "\n" + keepStderr("cargo build "+shell.Join(args))
-	if r.App.Rust.TargetCache {
+	skel := r.base().File(fa, llb.WithCustomNamef("[%s] cargo skeleton", r.in.Name), r.in.Loc.at("apps."+r.in.Name+".path"))
+	script := r.scrub(rustTarget, rustSrc, "/tmp") + rustupTargets(r.targetTriples()) + "\n" + keepStderr("cargo build "+shell.Join(r.args))
+	if r.in.App.Rust.TargetCache {
 		script += "\ncat /proc/sys/kernel/random/uuid >" + path.Join(rustTarget, depsID)
 	}
-	run, err := r.run(skel, script, "["+r.Name+"] cargo build dependencies", "apps."+r.Name+".rust")
-	if err != nil {
-		return llb.State{}, err
-	}
-	return run.Root(), nil
+	return r.run(skel, script, "["+r.in.Name+"] cargo build dependencies", "apps."+r.in.Name+".rust").Root()
 }
 
 // Output compiles the app for every target platform and returns a state
@@ -163,26 +179,19 @@ func (r RustBuild) Dependencies() (llb.State, error) {
 // whole context at /src, as cargo run in the context would (build scripts
 // may read files beyond the workspace), but for the spec and the
 // workspace's own target directory.
-func (r RustBuild) Output() (llb.State, error) {
-	deps, err := r.Dependencies()
-	if err != nil {
-		return llb.State{}, err
-	}
+func (r RustBuild) Output() llb.State {
+	deps := r.Dependencies()
 	src := deps.File(
-		llb.Copy(r.Context, "/", rustSrc, &llb.CopyInfo{
+		llb.Copy(r.in.Context, "/", rustSrc, &llb.CopyInfo{
 			CopyDirContentsOnly: true, CreateDestPath: true,
-			ExcludePatterns: append([]string{path.Join(r.Recipe.Root, "target")}, r.Exclude...),
+			ExcludePatterns: append([]string{path.Join(r.in.Recipe.Root, "target")}, r.in.Exclude...),
 		}),
-		llb.WithCustomNamef("[%s] copy sources", r.Name), r.Loc.at("apps."+r.Name+".path"),
+		llb.WithCustomNamef("[%s] copy sources", r.in.Name), r.in.Loc.at("apps."+r.in.Name+".path"),
 	)
-	args, err := r.cargoArgs()
-	if err != nil {
-		return llb.State{}, err
-	}
-	targets, _ := r.targetTriples()
-	script := keepStderr("cargo build " + shell.Join(args))
+	targets := r.targetTriples()
+	script := keepStderr("cargo build " + shell.Join(r.args))
 	var extra []llb.RunOption
-	if r.App.Rust.TargetCache {
+	if r.in.App.Rust.TargetCache {
 		// The cache starts from the dependency step's target directory,
 		// again whenever that step ran again: on any change of its inputs,
 		// the toolchain image and zig included, it writes a new ID. cargo
@@ -191,53 +200,49 @@ func (r RustBuild) Output() (llb.State, error) {
 		state := path.Join(rustTarget, sourcesState)
 		script = "if [ \"$(cat " + path.Join(rustTarget, depsID) + " 2>/dev/null)\" != \"$(cat " + path.Join(rustDeps, depsID) + ")\" ]; then\n" +
 			"find " + rustTarget + " -mindepth 1 -delete && cp -a " + rustDeps + "/. " + rustTarget + "/\nfi\n" +
-			"(cd " + rustSrc + "\n" + cargo.Freshness(state, r.Recipe.Whole) + "\n)\n" +
+			"(cd " + rustSrc + "\n" + cargo.Freshness(state, r.in.Recipe.Whole) + "\n)\n" +
 			script + "\n" + cargo.FreshnessDone(state)
 		extra = append(extra,
 			llb.AddMount(rustDeps, deps, llb.SourcePath(rustTarget), llb.Readonly),
-			llb.AddMount(rustTarget, llb.Scratch(), llb.AsPersistentCacheDir("strata-cargo-target-"+r.Name, llb.CacheMountLocked)))
+			llb.AddMount(rustTarget, llb.Scratch(), llb.AsPersistentCacheDir("strata-cargo-target-"+r.in.Name, llb.CacheMountLocked)))
 	}
 	for _, t := range targets {
-		dir := path.Join(rustTarget, t, profileDir(r.App.Rust.Profile))
+		dir := path.Join(rustTarget, t, profileDir(r.in.App.Rust.Profile))
 		script += "\nmkdir -p " + path.Join(rustOut, t)
-		for _, b := range r.App.Rust.Bins {
+		for _, b := range r.in.App.Rust.Bins {
 			script += "\ncp " + shell.Quote(path.Join(dir, b)) + " " + shell.Quote(path.Join(rustOut, t, b))
 		}
 	}
 	script = r.scrub(rustTarget, rustOut) + script
-	run, err := r.run(src, script, "["+r.Name+"] cargo build "+strings.Join(targets, " "), "apps."+r.Name+".rust", extra...)
-	if err != nil {
-		return llb.State{}, err
-	}
-	return run.AddMount(rustOut, llb.Scratch()), nil
+	run := r.run(src, script, "["+r.in.Name+"] cargo build "+strings.Join(targets, " "), "apps."+r.in.Name+".rust", extra...)
+	return run.AddMount(rustOut, llb.Scratch())
 }
 
-// Binary is the app's binaries for one target platform, at /<bin>.
-func (r RustBuild) Binary(target ocispecs.Platform) (llb.State, error) {
-	out, err := r.Output()
-	if err != nil {
-		return llb.State{}, err
+// Binary is the app's binaries for one of the build's target platforms,
+// at /<bin>. A platform the build is not for is the caller's mistake, and
+// panics: NewRustBuild checked the platforms it was given.
+func (r RustBuild) Binary(target ocispecs.Platform) llb.State {
+	t, ok := r.tripleOf[platformString(target)]
+	if !ok {
+		panic("graph: Rust build of " + r.in.Name + " has no target platform " + platformString(target))
 	}
-	t, err := RustTriple(target, r.App.Rust.Libc)
-	if err != nil {
-		return llb.State{}, err
-	}
+	out := r.Output()
 	var fa *llb.FileAction
-	for i, b := range r.App.Rust.Bins {
+	for i, b := range r.in.App.Rust.Bins {
 		if i == 0 {
 			fa = llb.Copy(out, path.Join("/", t, b), "/"+b)
 		} else {
 			fa = fa.Copy(out, path.Join("/", t, b), "/"+b)
 		}
 	}
-	return llb.Scratch().File(fa, llb.WithCustomNamef("[%s] binaries for %s", r.Name, platformString(target))), nil
+	return llb.Scratch().File(fa, llb.WithCustomNamef("[%s] binaries for %s", r.in.Name, platformString(target)))
 }
 
 // scrub is the EXIT trap that keeps the secrets' values out of what a cargo
 // step leaves in dirs (see scrubSecrets), or nothing without secrets.
 func (r RustBuild) scrub(dirs ...string) string {
 	var envs []string
-	for _, s := range r.App.Rust.Secrets {
+	for _, s := range r.in.App.Rust.Secrets {
 		envs = append(envs, s.Env)
 	}
 	if len(envs) == 0 {

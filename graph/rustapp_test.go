@@ -26,14 +26,29 @@ func rustContext(version, main, deps string) fstest.MapFS {
 	}
 }
 
+// rustBuild is the build of the app web in yaml, of the crate in ctx, on amd64.
 func rustBuild(t *testing.T, yaml string, ctx fstest.MapFS, targets ...ocispecs.Platform) RustBuild {
+	t.Helper()
+	return newRustBuild(t, rustInputs(t, yaml, ctx, targets...))
+}
+
+func newRustBuild(t *testing.T, in RustInputs) RustBuild {
+	t.Helper()
+	rb, err := NewRustBuild(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rb
+}
+
+func rustInputs(t *testing.T, yaml string, ctx fstest.MapFS, targets ...ocispecs.Platform) RustInputs {
 	t.Helper()
 	a := loadApp(t, yaml)
 	r, err := cargo.Plan(ctx, a.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return RustBuild{
+	return RustInputs{
 		Name: "web", App: a, Recipe: r,
 		Toolchain: llb.Image("docker.io/library/rust:1.85-bookworm"),
 		CargoHome: "/usr/local/cargo",
@@ -98,11 +113,7 @@ func cargoExec(t *testing.T, st llb.State, s string) cargoStep {
 func TestRustExecsRunOnTheBuildPlatform(t *testing.T) {
 	rb := rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), amd64, arm64)
 	for _, target := range []ocispecs.Platform{arm64, amd64} {
-		st, err := rb.Binary(target)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ex := execs(t, st)
+		ex := execs(t, rb.Binary(target))
 		if len(ex) != 5 { // zig's libraries (x86_64 executables and proc-macros, aarch64), dependencies, build
 			t.Errorf("%d execs, want 5", len(ex))
 		}
@@ -118,10 +129,7 @@ func TestRustExecsRunOnTheBuildPlatform(t *testing.T) {
 // that builds both targets.
 func TestRustTargetsShareOneBuild(t *testing.T) {
 	rb := rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), arm64, amd64)
-	out, err := rb.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := rb.Output()
 	build := cargoExec(t, out, "\ncp ")
 	script := build.Script
 	for _, want := range []string{"'--target' 'aarch64-unknown-linux-gnu' '--target' 'x86_64-unknown-linux-gnu'",
@@ -132,8 +140,7 @@ func TestRustTargetsShareOneBuild(t *testing.T) {
 	}
 	heads := map[string]bool{}
 	for _, target := range []ocispecs.Platform{amd64, arm64} {
-		st, _ := rb.Binary(target)
-		def, _ := st.Marshal(context.Background())
+		def, _ := rb.Binary(target).Marshal(context.Background())
 		for _, op := range def.Def {
 			var o pb.Op
 			_ = o.UnmarshalVT(op)
@@ -151,15 +158,13 @@ func TestRustTargetsShareOneBuild(t *testing.T) {
 // image, even for the default download), with zig where the cargo steps
 // have it, ahead of those steps, whose zig cache mount starts from them.
 func TestZigWarmUp(t *testing.T) {
-	rb := rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), arm64)
+	in := rustInputs(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), arm64)
 	var err error
-	if rb.Zig, err = ZigDownload("0.11.0", amd64); err != nil {
+	if in.Zig, err = ZigDownload("0.11.0", amd64); err != nil {
 		t.Fatal(err)
 	}
-	deps, err := rb.Dependencies()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rb := newRustBuild(t, in)
+	deps := rb.Dependencies()
 	var links []string
 	for _, op := range execs(t, deps) {
 		e := op.GetExec()
@@ -186,11 +191,7 @@ func TestZigWarmUp(t *testing.T) {
 	if !slices.Equal(links, want) {
 		t.Errorf("warm-up links\n%s\nwant\n%s", strings.Join(links, "\n"), strings.Join(want, "\n"))
 	}
-	warm, err := rb.zigWarm()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, op := range ops(t, warm) {
+	for _, op := range ops(t, rb.zigWarm()) {
 		if src := op.GetSource(); src != nil && strings.HasPrefix(src.Identifier, "docker-image://") {
 			t.Errorf("the warm-up waits for the image %s", src.Identifier)
 		}
@@ -209,11 +210,7 @@ func mountAt(e *pb.ExecOp, dest string) *pb.Mount {
 
 func depsDigest(t *testing.T, rb RustBuild) string {
 	t.Helper()
-	st, err := rb.Dependencies()
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := st.Marshal(context.Background())
+	def, err := rb.Dependencies().Marshal(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,10 +251,7 @@ func TestRustDependencyStepKey(t *testing.T) {
 func TestRustStepsShareEnvAndArgs(t *testing.T) {
 	rb := rustBuild(t, rustSpec+"    rust: {features: [tls], ssh: true, secrets: [{id: token, env: CARGO_REGISTRIES_MY_TOKEN}]}\n",
 		rustContext("1.0.0", "fn main() {}", ""), arm64)
-	out, err := rb.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := rb.Output()
 	deps, build := cargoExec(t, out, "rustup target add"), cargoExec(t, out, "\ncp ")
 	if !slices.Equal(deps.Meta.Env, build.Meta.Env) {
 		t.Errorf("env differs:\n%v\n%v", deps.Meta.Env, build.Meta.Env)
@@ -303,12 +297,31 @@ func TestRustStepsShareEnvAndArgs(t *testing.T) {
 	}
 }
 
+// NewRustBuild is where an unsupported target or build platform fails.
 func TestRustUnsupportedPlatform(t *testing.T) {
-	rb := rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), ocispecs.Platform{OS: "linux", Architecture: "riscv64"})
-	_, err := rb.Output()
+	riscv64 := ocispecs.Platform{OS: "linux", Architecture: "riscv64"}
+	_, err := NewRustBuild(rustInputs(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), riscv64))
 	if err == nil || !strings.Contains(err.Error(), "platform linux/riscv64 is not supported for Rust apps") {
-		t.Fatalf("err = %v", err)
+		t.Errorf("target riscv64: err = %v", err)
 	}
+	in := rustInputs(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), amd64)
+	in.Build = riscv64
+	_, err = NewRustBuild(in)
+	if err == nil || !strings.Contains(err.Error(), "platform linux/riscv64 is not supported for Rust apps (expected linux/amd64 or linux/arm64: the x86_64 and aarch64 unknown-linux-gnu targets)") {
+		t.Errorf("build platform riscv64: err = %v", err)
+	}
+}
+
+// The binaries of a platform the build is not for are a caller's mistake,
+// not an empty copy that fails when solved.
+func TestRustBinaryOfAnotherPlatform(t *testing.T) {
+	rb := rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), amd64)
+	defer func() {
+		if recover() == nil {
+			t.Error("Binary(arm64) of an amd64 build did not panic")
+		}
+	}()
+	rb.Binary(arm64)
 }
 
 func TestZigDownloadIsPinned(t *testing.T) {
@@ -349,10 +362,7 @@ func TestZigDownloadIsPinned(t *testing.T) {
 // from the dependency step's layer whenever the dependencies change.
 func TestRustTargetCache(t *testing.T) {
 	rb := rustBuild(t, rustSpec+"    rust: {target_cache: true}\n", rustContext("1.0.0", "fn main() {}", ""), amd64)
-	out, err := rb.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := rb.Output()
 	build := cargoExec(t, out, "\ncp ")
 	var cache, seed bool
 	for _, m := range build.Mounts {
@@ -386,12 +396,9 @@ func TestRustCopies(t *testing.T) {
 	ctx := rustContext("1.0.0", "fn main() {}", "itoa = \"1\"\n")
 	ctx["svc/Cargo.toml"].Data = append(ctx["svc/Cargo.toml"].Data, []byte("\n[patch.crates-io]\nitoa = { path = \"../forks/itoa\" }\n")...)
 	ctx["forks/itoa/Cargo.toml"] = &fstest.MapFile{Data: []byte("[package]\nname = \"itoa\"\nversion = \"1.0.0\"\n")}
-	rb := rustBuild(t, rustSpec, ctx, amd64)
-	rb.Exclude = []string{"strata.yaml"}
-	out, err := rb.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := rustInputs(t, rustSpec, ctx, amd64)
+	in.Exclude = []string{"strata.yaml"}
+	out := newRustBuild(t, in).Output()
 	var whole, sources bool
 	for _, op := range ops(t, out) {
 		for _, a := range op.GetFile().GetActions() {

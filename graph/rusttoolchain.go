@@ -83,8 +83,8 @@ func zigFromTarball(tarball llb.State, file, top, version string) llb.State {
 
 // rustEnv is the environment shared, to the byte, by the dependency step
 // and the build: any difference would make cargo recompile everything.
-func (r RustBuild) rustEnv() (map[string]string, error) {
-	opt := r.App.Rust
+func (r RustBuild) rustEnv() map[string]string {
+	opt := r.in.App.Rust
 	env := map[string]string{
 		"CARGO_TARGET_DIR":             rustTarget,
 		"CARGO_TERM_PROGRESS_WHEN":     "never",
@@ -100,72 +100,41 @@ func (r RustBuild) rustEnv() (map[string]string, error) {
 	if *opt.Strip {
 		env["CARGO_PROFILE_"+strings.ToUpper(strings.ReplaceAll(opt.Profile, "-", "_"))+"_STRIP"] = "symbols"
 	}
-	triples, err := r.triples()
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range triples {
-		zt, err := zigcc.For(t, opt.Glibc)
-		if err != nil {
-			return nil, err
-		}
+	for _, zt := range r.zigTargets() {
 		maps.Copy(env, zigcc.Env(zigWrappers, zt))
 	}
-	return env, nil
+	return env
 }
 
-// triples are the target triples, and the build platform's gnu triple:
-// build scripts and proc-macros are linked by zig too, so that the
-// toolchain image needs no C compiler of its own.
-func (r RustBuild) triples() ([]string, error) {
-	set := map[string]bool{}
-	host, err := RustTriple(r.Build, "gnu")
-	if err != nil {
-		return nil, err
-	}
-	set[host] = true
-	targets, err := r.targetTriples()
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range targets {
-		set[t] = true
-	}
-	return slices.Sorted(maps.Keys(set)), nil
+// zigTargets are the targets' zig targets and the build platform's, each
+// once, sorted by triple: build scripts and proc-macros are linked by zig
+// too, so that the toolchain image needs no C compiler of its own.
+func (r RustBuild) zigTargets() []zigcc.Target {
+	all := append([]zigcc.Target{r.host}, r.targets...)
+	slices.SortFunc(all, func(a, b zigcc.Target) int { return strings.Compare(a.Rust, b.Rust) })
+	return slices.Compact(all)
 }
 
 // targetTriples are the triples of the target platforms, sorted.
-func (r RustBuild) targetTriples() ([]string, error) {
-	set := map[string]bool{}
-	for _, p := range r.Targets {
-		t, err := RustTriple(p, r.App.Rust.Libc)
-		if err != nil {
-			return nil, err
-		}
-		set[t] = true
+func (r RustBuild) targetTriples() []string {
+	out := make([]string, len(r.targets))
+	for i, t := range r.targets {
+		out[i] = t.Rust
 	}
-	return slices.Sorted(maps.Keys(set)), nil
+	return out
 }
 
 // wrappers are zig's cc, c++ and ar wrappers of every triple, as files.
-func (r RustBuild) wrappers() (llb.State, error) {
-	triples, err := r.triples()
-	if err != nil {
-		return llb.State{}, err
-	}
+func (r RustBuild) wrappers() llb.State {
 	files := map[string][]byte{}
-	for _, t := range triples {
-		zt, err := zigcc.For(t, r.App.Rust.Glibc)
-		if err != nil {
-			return llb.State{}, err
-		}
+	for _, zt := range r.zigTargets() {
 		maps.Copy(files, zigcc.Files("/", path.Join(zigDir, "zig"), zt))
 	}
 	fa := llb.Mkdir("/", 0o755, llb.WithCreatedTime(epoch))
 	for _, name := range slices.Sorted(maps.Keys(files)) {
 		fa = fa.Mkfile(name, 0o755, files[name], llb.WithCreatedTime(epoch))
 	}
-	return llb.Scratch().File(fa, llb.WithCustomNamef("[%s] zig wrappers", r.Name)), nil
+	return llb.Scratch().File(fa, llb.WithCustomNamef("[%s] zig wrappers", r.in.Name))
 }
 
 // profileDir is the directory of a cargo profile's outputs.

@@ -17,15 +17,11 @@ const zigWarmSrc = "/strata/warm" // the warm-up's C program
 // the triples, the glibc floor and the kinds of link, so a dependency
 // change keeps it. The cargo steps' zig cache mount starts from it, which
 // makes that cache one per warm-up result rather than one for every app.
-func (r RustBuild) zigWarm() (llb.State, error) {
-	links, err := r.zigLinks()
-	if err != nil {
-		return llb.State{}, err
-	}
+func (r RustBuild) zigWarm() llb.State {
 	src := llb.Scratch().File(llb.Mkfile("/warm.c", 0o644, []byte(zigcc.WarmSource), llb.WithCreatedTime(epoch)),
-		llb.WithCustomNamef("[%s] zig warm-up source", r.Name))
+		llb.WithCustomNamef("[%s] zig warm-up source", r.in.Name))
 	cache := llb.Scratch()
-	for _, l := range links {
+	for _, l := range r.links {
 		args := append([]string{path.Join(zigDir, "zig")}, zigcc.WarmArgs(l.target, l.Link, path.Join(zigWarmSrc, "warm.c"), "/tmp/warm")...)
 		kind := "executables"
 		if l.Shared {
@@ -33,20 +29,20 @@ func (r RustBuild) zigWarm() (llb.State, error) {
 		}
 		// zig where the cargo steps have it, and a working directory that,
 		// like theirs, is not above zig's files: zig's key holds both.
-		run := llb.Scratch().Platform(r.Build).Run(
+		run := llb.Scratch().Platform(r.in.Build).Run(
 			llb.Args(args),
 			llb.Dir(rustSrc),
 			llb.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),
 			llb.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
-			llb.AddMount(zigDir, r.Zig, llb.Readonly),
+			llb.AddMount(zigDir, r.in.Zig, llb.Readonly),
 			llb.AddMount(zigWarmSrc, src, llb.Readonly),
 			llb.AddMount("/tmp", llb.Scratch(), llb.Tmpfs()), // clang's temporary files
-			llb.WithCustomNamef("[%s] zig libraries for %s %s", r.Name, l.target.Rust, kind),
-			r.Loc.at("apps."+r.Name+".rust"),
+			llb.WithCustomNamef("[%s] zig libraries for %s %s", r.in.Name, l.target.Rust, kind),
+			r.in.Loc.at("apps."+r.in.Name+".rust"),
 		)
 		cache = run.AddMount(zigCache, cache)
 	}
-	return cache, nil
+	return cache
 }
 
 type zigLink struct {
@@ -60,39 +56,19 @@ type zigLink struct {
 // every target, stripped unless the spec keeps symbols and the profile
 // keeps debug info. A kind missed here costs time, not correctness: the
 // step's own link builds what it lacks.
-func (r RustBuild) zigLinks() ([]zigLink, error) {
-	opt := r.App.Rust
-	host, err := RustTriple(r.Build, "gnu")
-	if err != nil {
-		return nil, err
-	}
-	targets, err := r.targetTriples()
-	if err != nil {
-		return nil, err
-	}
+func (r RustBuild) zigLinks() []zigLink {
+	opt := r.in.App.Rust
 	strip := *opt.Strip || (opt.Profile != "dev" && opt.Profile != "test")
 	var links []zigLink
-	add := func(triple string, l zigcc.Link) error {
-		t, err := zigcc.For(triple, opt.Glibc)
-		if err != nil {
-			return err
-		}
-		zl := zigLink{t, l}
-		if !slices.Contains(links, zl) {
+	add := func(t zigcc.Target, l zigcc.Link) {
+		if zl := (zigLink{t, l}); !slices.Contains(links, zl) {
 			links = append(links, zl)
 		}
-		return nil
 	}
-	if err := add(host, zigcc.Link{Strip: true}); err != nil {
-		return nil, err
+	add(r.host, zigcc.Link{Strip: true})
+	add(r.host, zigcc.Link{Shared: true, Strip: true})
+	for _, t := range r.targets {
+		add(t, zigcc.Link{Strip: strip})
 	}
-	if err := add(host, zigcc.Link{Shared: true, Strip: true}); err != nil {
-		return nil, err
-	}
-	for _, t := range targets {
-		if err := add(t, zigcc.Link{Strip: strip}); err != nil {
-			return nil, err
-		}
-	}
-	return links, nil
+	return links
 }
