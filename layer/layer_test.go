@@ -20,7 +20,7 @@ func hostLS(t *testing.T) Options {
 	if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/libselinux.so.1"); err != nil {
 		t.Skip("needs a Debian amd64 host with coreutils' libraries")
 	}
-	return Options{Root: "/", Binaries: []string{"ls"}, Profile: Profiles["fc-debian12"]}
+	return Options{Root: "/", Binaries: []string{"ls"}, Profile: runtimeProfile("fc-debian12")}
 }
 
 func paths(l *Layer) string {
@@ -72,7 +72,7 @@ func TestMissingLibraryIsAnError(t *testing.T) {
 		t.Skip(err)
 	}
 	os.WriteFile(filepath.Join(root, "usr/bin/ls"), dt, 0o755)
-	_, err = Assemble(Options{Root: root, Binaries: []string{"ls"}, Profile: Profiles["al2023"]})
+	_, err = Assemble(Options{Root: root, Binaries: []string{"ls"}, Profile: runtimeProfile("al2023")})
 	if err == nil || !strings.Contains(err.Error(), "libselinux.so.1, needed by /usr/bin/ls") {
 		t.Fatalf("missing library: %v", err)
 	}
@@ -184,7 +184,7 @@ func TestStrip(t *testing.T) {
 	}
 	layer := func(strip string) *Manifest {
 		out := t.TempDir()
-		m, _, err := Build(BuildOptions{Options: Options{Root: root, Binaries: []string{"prog"}, Profile: Profiles["fc-debian12"]},
+		m, _, err := Build(BuildOptions{Options: Options{Root: root, Binaries: []string{"prog"}, Profile: runtimeProfile("fc-debian12")},
 			Name: "p", Format: Zip, Prefix: "/opt", Out: out, Strip: strip})
 		if err != nil {
 			t.Fatal(err)

@@ -58,9 +58,9 @@ type Layer struct {
 	// Format of the archive.
 	Format string `yaml:"format,omitempty" json:"format,omitempty" jsonschema:"enum=zip,enum=tar.gz,default=zip"`
 	// MaxZipped overrides the runtime's limit of the archive's size, in bytes.
-	MaxZipped *int `yaml:"max_zipped,omitempty" json:"max_zipped,omitempty"`
+	MaxZipped *int64 `yaml:"max_zipped,omitempty" json:"max_zipped,omitempty"`
 	// MaxUnzipped overrides the runtime's limit of the files' size, in bytes.
-	MaxUnzipped *int `yaml:"max_unzipped,omitempty" json:"max_unzipped,omitempty"`
+	MaxUnzipped *int64 `yaml:"max_unzipped,omitempty" json:"max_unzipped,omitempty"`
 }
 
 // LayerFile is a file or directory of a layer's sources shipped under the

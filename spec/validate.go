@@ -321,7 +321,7 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 	if l.Format != "" && l.Format != "zip" && l.Format != "tar.gz" {
 		c.add(s.Pos(p+".format"), p+".format", "unknown format %q (expected zip or tar.gz)", l.Format)
 	}
-	for key, v := range map[string]*int{"max_zipped": l.MaxZipped, "max_unzipped": l.MaxUnzipped} {
+	for key, v := range map[string]*int64{"max_zipped": l.MaxZipped, "max_unzipped": l.MaxUnzipped} {
 		if v != nil && *v <= 0 {
 			c.add(s.Pos(p+"."+key), p+"."+key, "a size limit is a positive number of bytes")
 		}
