@@ -225,3 +225,17 @@ func TestLayerErrors(t *testing.T) {
 		}
 	}
 }
+
+// A layer's size limits are integers of bytes, which may be past 32 bits.
+func TestLayerSizeLimits(t *testing.T) {
+	s, err := Load("strata.yaml", []byte(layerSpec+"    max_zipped: 5000000000\n    max_unzipped: 262144000\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := s.Layers["ffmpeg"]; l.MaxZipped == nil || *l.MaxZipped != 5000000000 || l.MaxUnzipped == nil || *l.MaxUnzipped != 262144000 {
+		t.Errorf("limits %v %v", l.MaxZipped, l.MaxUnzipped)
+	}
+	if _, err := Load("strata.yaml", []byte(layerSpec+"    max_zipped: 50MB\n")); err == nil || !strings.Contains(err.Error(), "layers.ffmpeg.max_zipped: expected an integer") {
+		t.Errorf("a limit that is no integer: %v", err)
+	}
+}
