@@ -9,5 +9,5 @@ import "embed"
 // toolchain image on the build platform, so that a layer's assembly runs
 // there with no binary shipped in the frontend image and no download.
 //
-//go:embed layer/*.go shell/*.go cmd/strata-layer/*.go
+//go:embed facts/*.go layer/*.go shell/*.go cmd/strata-layer/*.go
 var HelperSources embed.FS

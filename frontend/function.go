@@ -8,8 +8,8 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
 	strata "github.com/strata-build/strata"
+	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/graph"
-	"github.com/strata-build/strata/spec"
 )
 
 // function is the graph of an app's function code package for one target
@@ -35,7 +35,7 @@ func (b *builder) function(ctx context.Context, target ocispecs.Platform) (llb.S
 
 // helper is the strata-layer helper, compiled for the build platform.
 func (b *builder) helper(ctx context.Context, specPath string) (llb.State, error) {
-	toolchain, err := b.input(ctx, "golang", "golang:"+spec.DefaultGoVersion+"-bookworm", b.build)
+	toolchain, err := b.input(ctx, "golang", "golang:"+facts.DefaultGoVersion+"-bookworm", b.build)
 	if err != nil {
 		return llb.State{}, b.specError(specPath, errors.Wrap(err, "Go toolchain for strata-layer"))
 	}

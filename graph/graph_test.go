@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -260,22 +261,27 @@ func TestLayerFilesEnvWrappers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var args string
+	var req layer.Request
 	var wrapper []byte
 	for _, op := range ops(t, st) {
-		if e := op.GetExec(); e != nil && strings.HasSuffix(e.Meta.Args[0], "strata-layer") {
-			args = strings.Join(e.Meta.Args, " ")
-		}
 		for _, a := range op.GetFile().GetActions() {
-			if mk := a.GetMkfile(); mk != nil && mk.Path == layer.WrapperDir+"/convert" {
+			mk := a.GetMkfile()
+			switch {
+			case mk == nil:
+			case mk.Path == layer.WrapperDir+"/convert":
 				wrapper = mk.Data
+			case mk.Path == "/"+layer.RequestFile:
+				if req, err = layer.ParseRequest(mk.Data); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}
-	for _, want := range []string{"-bin convert=convert-im6.q16", "-data usr/lib/$MULTIARCH/IM-*=lib/im", "-env MAGICK_CONFIGURE_PATH=${PREFIX}/etc", "-wrapped"} {
-		if !strings.Contains(args, want) {
-			t.Errorf("helper args lack %s: %s", want, args)
-		}
+	want := &layer.LayerRequest{Root: "/rootfs", Runtime: "fc-debian12", Binaries: []string{"convert=convert-im6.q16"},
+		Files: []layer.Tree{{From: "usr/lib/$MULTIARCH/IM-*", To: "lib/im"}}, Env: map[string]string{"MAGICK_CONFIGURE_PATH": "${PREFIX}/etc"},
+		Wrapped: true, Format: "zip", Prefix: "/opt"}
+	if req.Name != "im" || !reflect.DeepEqual(req.Layer, want) {
+		t.Errorf("helper request %+v: layer %+v, want %+v", req, req.Layer, want)
 	}
 	if string(wrapper) != string(layer.Wrapper("/opt", "convert", map[string]string{"MAGICK_CONFIGURE_PATH": "${PREFIX}/etc"})) {
 		t.Errorf("wrapper:\n%s", wrapper)

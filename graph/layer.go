@@ -3,13 +3,12 @@ package graph
 import (
 	_ "embed"
 	"fmt"
-	"maps"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
+	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
 )
@@ -129,40 +128,16 @@ func (b LayerBuild) Archive() (llb.State, error) {
 		return llb.State{}, err
 	}
 	l := b.Layer
-	args := []string{"/strata/strata-layer", "-root", "/rootfs", "-out", "/out", "-name", b.Name,
-		"-runtime", l.Runtime, "-format", l.Format, "-prefix", l.Prefix}
-	for _, x := range l.Binaries {
-		args = append(args, "-bin", x)
-	}
-	for _, x := range l.DLOpen {
-		args = append(args, "-dlopen", x)
-	}
+	req := layer.LayerRequest{Root: "/rootfs", Runtime: l.Runtime, MaxZipped: l.MaxZipped, MaxUnzipped: l.MaxUnzipped,
+		Binaries: l.Binaries, DLOpen: l.DLOpen, Env: l.Env, Wrapped: len(l.Env) > 0, Format: l.Format, Prefix: l.Prefix}
 	for _, f := range l.Files {
-		args = append(args, "-data", f.From+"="+f.To)
+		req.Files = append(req.Files, layer.Tree{From: f.From, To: f.To})
 	}
-	for _, k := range slices.Sorted(maps.Keys(l.Env)) {
-		args = append(args, "-env", k+"="+l.Env[k])
-	}
-	if len(l.Env) > 0 {
-		args = append(args, "-wrapped")
-	}
-	if l.Runtime == "custom" {
-		args = append(args, "-glibc", l.Glibc)
-		for _, x := range l.Exclude {
-			args = append(args, "-exclude", x)
-		}
-	}
-	if l.MaxZipped != nil {
-		args = append(args, "-max-zipped", strconv.Itoa(*l.MaxZipped))
-	}
-	if l.MaxUnzipped != nil {
-		args = append(args, "-max-unzipped", strconv.Itoa(*l.MaxUnzipped))
-	}
-	if b.Epoch != "" {
-		args = append(args, "-epoch", b.Epoch)
+	if l.Runtime == facts.CustomRuntime {
+		req.Glibc, req.Exclude = l.Glibc, l.Exclude
 	}
 	if b.Tree {
-		args = append(args, "-tree", "/out/tree")
+		req.Tree = "/out/tree"
 	}
 	runner := b.Helper
 	if l.Strip {
@@ -173,11 +148,16 @@ func (b LayerBuild) Archive() (llb.State, error) {
 			llb.AddEnv("DEBIAN_FRONTEND", "noninteractive"), llb.AddEnv("PATH", buildPath),
 			llb.WithCustomName("[strata] install binutils-multiarch (strip)"),
 		).Root()
-		args = append(args, "-strip", "/usr/bin/strip")
+		req.Strip = "/usr/bin/strip"
+	}
+	request, err := helperRequest(layer.Request{Name: b.Name, Out: "/out", Layer: &req}, b.Epoch)
+	if err != nil {
+		return llb.State{}, err
 	}
 	run := runner.Platform(b.Platforms.Build).Run(
-		llb.Args(args),
+		llb.Args(helperArgs),
 		llb.AddMount("/strata", b.Helper, llb.Readonly),
+		llb.AddMount(layer.RequestDir, request, llb.Readonly),
 		llb.AddMount("/rootfs", root, llb.Readonly),
 		llb.WithCustomNamef("[%s] assemble layer for %s (%s)", b.Name, l.Runtime, platformString(b.Platforms.Target)),
 		b.Loc.at("layers."+b.Name),
@@ -202,24 +182,47 @@ func debianArch(arch, variant string) (string, error) {
 }
 
 // FunctionPackage is an app's function code package: its program alone at
-// the root of a zip, as bootstrap (AWS Lambda custom runtime) or main
-// (Alibaba Cloud Function Compute custom runtime), assembled by the helper
-// on the build platform. The result holds NAME.zip.
+// the root of a zip, as the provider's entry (bootstrap for an AWS Lambda
+// custom runtime, main for Alibaba Cloud Function Compute's), assembled by
+// the helper on the build platform. The result holds NAME.zip.
 func FunctionPackage(name, provider string, bin AppBinary, helper llb.State, ps Platforms, epoch string, loc Locator) (llb.State, error) {
-	entry := map[string]string{"lambda": "bootstrap", "fc": "main"}[provider]
-	if entry == "" {
+	pv, ok := facts.LookupProvider(provider)
+	if !ok {
 		return llb.State{}, fmt.Errorf("unknown function provider %q", provider)
 	}
-	args := []string{"/strata/strata-layer", "-out", "/out", "-name", name, "-file", entry + "=/app/" + bin.Name}
-	if epoch != "" {
-		args = append(args, "-epoch", epoch)
+	request, err := helperRequest(layer.Request{Name: name, Out: "/out",
+		Package: &layer.PackageRequest{Files: map[string]string{pv.Entry: "/app/" + bin.Name}}}, epoch)
+	if err != nil {
+		return llb.State{}, err
 	}
 	run := helper.Platform(ps.Build).Run(
-		llb.Args(args),
+		llb.Args(helperArgs),
 		llb.AddMount("/strata", helper, llb.Readonly),
+		llb.AddMount(layer.RequestDir, request, llb.Readonly),
 		llb.AddMount("/app", bin.State, llb.Readonly),
 		llb.WithCustomNamef("[%s] %s code package (%s)", name, provider, platformString(ps.Target)),
 		loc.at("apps."+strings.TrimSuffix(name, "-"+provider)+".functions"),
 	)
 	return run.AddMount("/out", llb.Scratch()), nil
+}
+
+// helperArgs run the helper on the request mounted at layer.RequestDir.
+var helperArgs = []string{"/strata/strata-layer", path.Join(layer.RequestDir, layer.RequestFile)}
+
+// helperRequest is a state holding the request as the helper reads it,
+// with the time of its entries from sourceDateEpoch ("" for 0).
+func helperRequest(req layer.Request, sourceDateEpoch string) (llb.State, error) {
+	if sourceDateEpoch != "" {
+		n, err := strconv.ParseInt(sourceDateEpoch, 10, 64)
+		if err != nil {
+			return llb.State{}, fmt.Errorf("SOURCE_DATE_EPOCH %q is not a number of seconds", sourceDateEpoch)
+		}
+		req.Epoch = n
+	}
+	data, err := req.Marshal()
+	if err != nil {
+		return llb.State{}, err
+	}
+	return llb.Scratch().File(llb.Mkfile("/"+layer.RequestFile, 0o644, data, llb.WithCreatedTime(epoch)),
+		llb.WithCustomNamef("[%s] helper request", req.Name)), nil
 }

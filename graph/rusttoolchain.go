@@ -10,6 +10,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/zigcc"
 )
 
@@ -42,18 +43,6 @@ func RustTriple(p ocispecs.Platform, libc string) (string, error) {
 	return arch + "-unknown-linux-" + libc, nil
 }
 
-// zigRelease is an official zig release tarball and its checksum, from
-// ziglang.org/download/index.json.
-type zigRelease struct {
-	url    string
-	sha256 string
-}
-
-var zigReleases = map[string]zigRelease{
-	"0.11.0/amd64": {"https://ziglang.org/download/0.11.0/zig-linux-x86_64-0.11.0.tar.xz", "2d00e789fec4f71790a6e7bf83ff91d564943c5ee843c5fd966efc474b423047"},
-	"0.11.0/arm64": {"https://ziglang.org/download/0.11.0/zig-linux-aarch64-0.11.0.tar.xz", "956eb095d8ba44ac6ebd27f7c9956e47d92937c103bf754745d0a39cdaa5d4c6"},
-}
-
 // ZigDownload is zig for the build platform: the official release tarball,
 // fetched by BuildKit's HTTP source and verified against its pinned
 // checksum, unpacked by BuildKit itself (as the Dockerfile frontend does
@@ -63,13 +52,13 @@ var zigReleases = map[string]zigRelease{
 // image is still being pulled. The result holds the release's files (zig,
 // lib/) at its root.
 func ZigDownload(version string, build ocispecs.Platform) (llb.State, error) {
-	rel, ok := zigReleases[version+"/"+build.Architecture]
+	rel, ok := facts.LookupZig(version, build.Architecture)
 	if !ok {
 		return llb.State{}, fmt.Errorf("zig %s has no pinned release for linux/%s (give a named context \"zig\")", version, build.Architecture)
 	}
-	tarball := llb.HTTP(rel.url, llb.Checksum(digest.NewDigestFromEncoded(digest.SHA256, rel.sha256)),
+	tarball := llb.HTTP(rel.URL, llb.Checksum(digest.NewDigestFromEncoded(digest.SHA256, rel.SHA256)),
 		llb.Filename("zig.tar.xz"), llb.WithCustomNamef("[strata] zig %s", version))
-	return zigFromTarball(tarball, "zig.tar.xz", strings.TrimSuffix(path.Base(rel.url), ".tar.xz"), version), nil
+	return zigFromTarball(tarball, "zig.tar.xz", strings.TrimSuffix(path.Base(rel.URL), ".tar.xz"), version), nil
 }
 
 // zigFromTarball unpacks a zig release tarball (file in tarball) whose

@@ -18,12 +18,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-)
 
-// Formats of a layer archive.
-const (
-	Zip   = "zip"
-	TarGz = "tar.gz"
+	"github.com/strata-build/strata/facts"
 )
 
 // zipEpoch and zipEnd are the first and last times a zip entry can carry
@@ -63,13 +59,13 @@ func (l *Layer) writeArchive(w io.Writer, root, format string, mtime time.Time, 
 	w = limitWriter{w, lim}
 	var aw archiveWriter
 	switch format {
-	case Zip:
+	case facts.Zip:
 		t, err := zipTime(mtime)
 		if err != nil {
 			return err
 		}
 		aw = newZipArchive(zip.NewWriter(w), t)
-	case TarGz:
+	case facts.TarGz:
 		gz, err := gzip.NewWriterLevel(w, gzip.BestCompression)
 		if err != nil {
 			return err

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/strata-build/strata/facts"
 )
 
 // BuildOptions are a layer's assembly options and where its files go.
@@ -58,7 +60,7 @@ const packagesFile = "/.strata/packages.tsv"
 // and writes no archive: over the unzipped limit before anything is
 // compressed, over the zipped one as soon as that is certain.
 func Build(opt BuildOptions) (*Manifest, string, error) {
-	if opt.Format == Zip {
+	if opt.Format == facts.Zip {
 		if _, err := zipTime(opt.MTime); err != nil {
 			return nil, "", err
 		}

@@ -10,11 +10,11 @@ package layer
 
 import (
 	"debug/elf"
-	"fmt"
 	"path"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/strata-build/strata/facts"
 )
 
 // object is what the closure needs of one ELF file.
@@ -43,47 +43,21 @@ func (o *object) originDir() string {
 	return path.Dir(o.path)
 }
 
-// glibcVersion is a comparable GLIBC_x.y[.z].
-type glibcVersion [3]int
-
-func parseGlibc(v string) (glibcVersion, bool) {
-	var g glibcVersion
-	parts := strings.Split(strings.TrimPrefix(v, "GLIBC_"), ".")
-	if len(parts) < 2 || len(parts) > 3 {
-		return g, false
+// symbolGlibc is the glibc version of a symbol version, GLIBC_x.y[.z].
+func symbolGlibc(v string) (facts.Glibc, bool) {
+	rest, ok := strings.CutPrefix(v, "GLIBC_")
+	if !ok {
+		return facts.Glibc{}, false
 	}
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return g, false
-		}
-		g[i] = n
-	}
-	return g, true
-}
-
-func (g glibcVersion) less(h glibcVersion) bool {
-	for i := range g {
-		if g[i] != h[i] {
-			return g[i] < h[i]
-		}
-	}
-	return false
-}
-
-func (g glibcVersion) String() string {
-	if g[2] == 0 {
-		return fmt.Sprintf("%d.%d", g[0], g[1])
-	}
-	return fmt.Sprintf("%d.%d.%d", g[0], g[1], g[2])
+	return facts.ParseGlibc(rest)
 }
 
 // maxGlibc is the highest glibc version a set of objects needs.
-func maxGlibc(objs []*object) glibcVersion {
-	var max glibcVersion
+func maxGlibc(objs []*object) facts.Glibc {
+	var max facts.Glibc
 	for _, o := range objs {
 		for _, s := range o.glibc {
-			if v, ok := parseGlibc(s.Version); ok && max.less(v) {
+			if v, ok := symbolGlibc(s.Version); ok && max.Less(v) {
 				max = v
 			}
 		}
@@ -92,11 +66,11 @@ func maxGlibc(objs []*object) glibcVersion {
 }
 
 // tooNew lists, per file, the symbols that need a newer glibc than limit.
-func tooNew(objs []*object, limit glibcVersion) map[string][]string {
+func tooNew(objs []*object, limit facts.Glibc) map[string][]string {
 	out := map[string][]string{}
 	for _, o := range objs {
 		for _, s := range o.glibc {
-			if v, ok := parseGlibc(s.Version); ok && limit.less(v) {
+			if v, ok := symbolGlibc(s.Version); ok && limit.Less(v) {
 				name := s.Symbol + "@" + s.Version
 				if s.Symbol == "" {
 					name = s.Version + " (a version needed)"

@@ -114,7 +114,7 @@ func TestStrippedSectionHeadersStayDynamic(t *testing.T) {
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "usr/bin"), 0o755)
 	os.WriteFile(filepath.Join(root, "usr/bin/ls"), stripSections(hostELF(t, "/usr/bin/ls")), 0o755)
-	_, err := Assemble(Options{Root: root, Binaries: []string{"ls"}, Profile: Profiles["al2023"]})
+	_, err := Assemble(Options{Root: root, Binaries: []string{"ls"}, Profile: runtimeProfile("al2023")})
 	if err == nil || !strings.Contains(err.Error(), "libselinux.so.1, needed by /usr/bin/ls") {
 		t.Fatalf("ls without section headers: %v", err)
 	}
@@ -129,7 +129,7 @@ func TestRefusedLibraryIsNamed(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(root, "usr/bin/ls"), hostELF(t, "/usr/bin/ls"), 0o755)
 	os.WriteFile(filepath.Join(root, lib), compress(t, hostELF(t, lib), ".dynstr", 1<<30, []byte("not zlib")), 0o644)
-	_, err := Assemble(Options{Root: root, Binaries: []string{"ls"}, Profile: Profiles["al2023"]})
+	_, err := Assemble(Options{Root: root, Binaries: []string{"ls"}, Profile: runtimeProfile("al2023")})
 	if err == nil || !strings.Contains(err.Error(), lib+": section") || !strings.Contains(err.Error(), "compressed") ||
 		!strings.Contains(err.Error(), "needed by /usr/bin/ls") {
 		t.Fatalf("hostile library: %v", err)

@@ -16,8 +16,8 @@ import (
 // To under the prefix: data, configuration, plugin modules (ImageMagick's
 // coders with their .la files, Ghostscript's resources).
 type Tree struct {
-	From string // in the root; $MULTIARCH is the target's multiarch directory, a wildcard must match one path
-	To   string // under the prefix
+	From string `json:"from"` // in the root; $MULTIARCH is the target's multiarch directory, a wildcard must match one path
+	To   string `json:"to"`   // under the prefix
 }
 
 // addTrees adds every file of the trees, and the closure of the ELF files

@@ -54,7 +54,7 @@ func writeTree(t *testing.T, root string, files map[string]string) {
 
 func TestFilesWithTheirLayout(t *testing.T) {
 	root := fakeRoot(t)
-	l, err := Assemble(Options{Root: root, Binaries: []string{"ls=ls-coreutils", "/usr/bin/gzip"}, Profile: Profiles["fc-debian12"],
+	l, err := Assemble(Options{Root: root, Binaries: []string{"ls=ls-coreutils", "/usr/bin/gzip"}, Profile: runtimeProfile("fc-debian12"),
 		Files: []Tree{{From: "usr/lib/$MULTIARCH/Magick-6.*/modules", To: "lib/magick"}, {From: "/etc/Magick-6", To: "etc/Magick-6"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func TestFilesWithTheirLayout(t *testing.T) {
 
 func TestFilesErrors(t *testing.T) {
 	root := fakeRoot(t)
-	opt := Options{Root: root, Binaries: []string{"gzip"}, Profile: Profiles["fc-debian12"]}
+	opt := Options{Root: root, Binaries: []string{"gzip"}, Profile: runtimeProfile("fc-debian12")}
 	opt.Files = []Tree{{From: "/usr/lib/$MULTIARCH/*", To: "x"}}
 	if _, err := Assemble(opt); err == nil || !strings.Contains(err.Error(), "matches 3 paths") {
 		t.Errorf("a wildcard matching several paths: %v", err)
@@ -94,7 +94,7 @@ func TestWrappedPrograms(t *testing.T) {
 	root := fakeRoot(t)
 	env := map[string]string{"MAGICK_CONFIGURE_PATH": "${PREFIX}/etc/Magick-6", "Q": "it's", "R": "$PREFIX/r"}
 	writeTree(t, root, map[string]string{WrapperDir + "/ls": string(Wrapper("/opt", "ls", env))})
-	l, err := Assemble(Options{Root: root, Binaries: []string{"ls=ls-coreutils"}, Profile: Profiles["fc-debian12"], Wrapped: true})
+	l, err := Assemble(Options{Root: root, Binaries: []string{"ls=ls-coreutils"}, Profile: runtimeProfile("fc-debian12"), Wrapped: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestScriptsAmongBinaries(t *testing.T) {
 		"/usr/bin/report": "#!/usr/bin/env perl\nprint 1;\n",
 		"/usr/bin/notes":  "just text\n",
 	})
-	l, err := Assemble(Options{Root: root, Binaries: []string{"gzip", "zcat2", "report"}, Profile: Profiles["fc-debian12"]})
+	l, err := Assemble(Options{Root: root, Binaries: []string{"gzip", "zcat2", "report"}, Profile: runtimeProfile("fc-debian12")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestScriptsAmongBinaries(t *testing.T) {
 	if !strings.Contains(paths(l), "bin/report") {
 		t.Errorf("the script is not shipped: %s", paths(l))
 	}
-	if _, err := Assemble(Options{Root: root, Binaries: []string{"gzip", "notes"}, Profile: Profiles["fc-debian12"]}); err == nil || !strings.Contains(err.Error(), "neither an ELF file nor a script") {
+	if _, err := Assemble(Options{Root: root, Binaries: []string{"gzip", "notes"}, Profile: runtimeProfile("fc-debian12")}); err == nil || !strings.Contains(err.Error(), "neither an ELF file nor a script") {
 		t.Errorf("a text file: %v", err)
 	}
 }
@@ -151,7 +151,7 @@ func TestSameProgramTwice(t *testing.T) {
 	if err := os.Symlink("gzip", filepath.Join(root, "bin/gunzip2")); err != nil {
 		t.Fatal(err)
 	}
-	l, err := Assemble(Options{Root: root, Binaries: []string{"gzip", "gunzip2", "zip=gzip"}, Profile: Profiles["fc-debian12"]})
+	l, err := Assemble(Options{Root: root, Binaries: []string{"gzip", "gunzip2", "zip=gzip"}, Profile: runtimeProfile("fc-debian12")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestFilesHardLinksOnce(t *testing.T) {
 	if err := os.Link(filepath.Join(core, "git"), filepath.Join(core, "git-add")); err != nil {
 		t.Fatal(err)
 	}
-	l, err := Assemble(Options{Root: root, Binaries: []string{"gzip"}, Profile: Profiles["fc-debian12"],
+	l, err := Assemble(Options{Root: root, Binaries: []string{"gzip"}, Profile: runtimeProfile("fc-debian12"),
 		Files: []Tree{{From: "usr/lib/git-core", To: "libexec/git-core"}}})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/strata-build/strata/facts"
 )
 
 // The tests use this machine's own root filesystem (Debian) as a layer's
@@ -20,7 +22,7 @@ func hostLS(t *testing.T) Options {
 	if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/libselinux.so.1"); err != nil {
 		t.Skip("needs a Debian amd64 host with coreutils' libraries")
 	}
-	return Options{Root: "/", Binaries: []string{"ls"}, Profile: Profiles["fc-debian12"]}
+	return Options{Root: "/", Binaries: []string{"ls"}, Profile: runtimeProfile("fc-debian12")}
 }
 
 func paths(l *Layer) string {
@@ -72,7 +74,7 @@ func TestMissingLibraryIsAnError(t *testing.T) {
 		t.Skip(err)
 	}
 	os.WriteFile(filepath.Join(root, "usr/bin/ls"), dt, 0o755)
-	_, err = Assemble(Options{Root: root, Binaries: []string{"ls"}, Profile: Profiles["al2023"]})
+	_, err = Assemble(Options{Root: root, Binaries: []string{"ls"}, Profile: runtimeProfile("al2023")})
 	if err == nil || !strings.Contains(err.Error(), "libselinux.so.1, needed by /usr/bin/ls") {
 		t.Fatalf("missing library: %v", err)
 	}
@@ -80,7 +82,7 @@ func TestMissingLibraryIsAnError(t *testing.T) {
 
 func TestArchivesAreDeterministicAndKeepLinks(t *testing.T) {
 	opt := hostLS(t)
-	for _, format := range []string{Zip, TarGz} {
+	for _, format := range []string{facts.Zip, facts.TarGz} {
 		var a, b bytes.Buffer
 		for _, buf := range []*bytes.Buffer{&a, &b} {
 			l, err := Assemble(opt)
@@ -94,7 +96,7 @@ func TestArchivesAreDeterministicAndKeepLinks(t *testing.T) {
 		if !bytes.Equal(a.Bytes(), b.Bytes()) {
 			t.Errorf("%s: two archives of the same files differ", format)
 		}
-		if format != Zip {
+		if format != facts.Zip {
 			continue
 		}
 		zr, err := zip.NewReader(bytes.NewReader(a.Bytes()), int64(a.Len()))
@@ -121,7 +123,7 @@ func TestBuildOverLimitWritesNothing(t *testing.T) {
 	opt := hostLS(t)
 	out := t.TempDir()
 	opt.Profile = Custom("2.36", nil, 1000, 0)
-	_, _, err := Build(BuildOptions{Options: opt, Name: "ls", Format: Zip, Prefix: "/opt", Out: out})
+	_, _, err := Build(BuildOptions{Options: opt, Name: "ls", Format: facts.Zip, Prefix: "/opt", Out: out})
 	if err == nil || !strings.Contains(err.Error(), "over the limit of") || !strings.Contains(err.Error(), "bin/ls") {
 		t.Fatalf("size limit: %v", err)
 	}
@@ -132,7 +134,7 @@ func TestBuildOverLimitWritesNothing(t *testing.T) {
 
 func TestBuildWritesManifest(t *testing.T) {
 	out := t.TempDir()
-	m, report, err := Build(BuildOptions{Options: hostLS(t), Name: "ls", Format: TarGz, Prefix: "/opt", Out: out})
+	m, report, err := Build(BuildOptions{Options: hostLS(t), Name: "ls", Format: facts.TarGz, Prefix: "/opt", Out: out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +154,7 @@ func TestBuildWritesManifest(t *testing.T) {
 func TestArchiveRefusesPathsOutsideTheLayer(t *testing.T) {
 	for _, e := range []*Entry{{Path: "lib/../../x", Source: "/usr/bin/ls"}, {Path: "lib/x", Link: "../../etc/passwd"}} {
 		l := &Layer{Entries: []*Entry{e}}
-		if err := l.WriteArchive(io.Discard, "/", Zip, time.Unix(0, 0)); err == nil {
+		if err := l.WriteArchive(io.Discard, "/", facts.Zip, time.Unix(0, 0)); err == nil {
 			t.Errorf("%+v was archived", e)
 		}
 		if err := l.WriteTree(t.TempDir(), "/"); err == nil {
@@ -184,8 +186,8 @@ func TestStrip(t *testing.T) {
 	}
 	layer := func(strip string) *Manifest {
 		out := t.TempDir()
-		m, _, err := Build(BuildOptions{Options: Options{Root: root, Binaries: []string{"prog"}, Profile: Profiles["fc-debian12"]},
-			Name: "p", Format: Zip, Prefix: "/opt", Out: out, Strip: strip})
+		m, _, err := Build(BuildOptions{Options: Options{Root: root, Binaries: []string{"prog"}, Profile: runtimeProfile("fc-debian12")},
+			Name: "p", Format: facts.Zip, Prefix: "/opt", Out: out, Strip: strip})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/strata-build/strata/facts"
 )
 
 // bigLSRoot is a root holding ls and its libraries from this machine, one
@@ -64,7 +66,7 @@ func TestBuildOverLimitStopsEarly(t *testing.T) {
 		{"unzipped", 0, 4 << 20, "unpacked, over the limit of 4.0 MiB", 0},
 		{"zipped", 1 << 20, 0, "compressed, over the limit of 1.0 MiB", total / 4},
 	} {
-		for _, format := range []string{Zip, TarGz} {
+		for _, format := range []string{facts.Zip, facts.TarGz} {
 			t.Run(tc.name+"/"+format, func(t *testing.T) {
 				read := countReads(t)
 				out := t.TempDir()
@@ -95,7 +97,7 @@ func TestLimitsKeepTheArchive(t *testing.T) {
 	var sums []string
 	for _, p := range []Profile{Custom("2.36", nil, 0, 0), Custom("2.36", nil, 8<<20, 8<<20)} {
 		m, _, err := Build(BuildOptions{Options: Options{Root: root, Binaries: []string{"ls"}, Profile: p},
-			Name: "ls", Format: Zip, Out: t.TempDir(), MTime: time.Unix(1700000000, 0)})
+			Name: "ls", Format: facts.Zip, Out: t.TempDir(), MTime: time.Unix(1700000000, 0)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +115,7 @@ func TestArchiveWriterStopsAtLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, format := range []string{Zip, TarGz} {
+	for _, format := range []string{facts.Zip, facts.TarGz} {
 		read := countReads(t)
 		var written countingWriter
 		err := l.writeArchive(&written, root, format, time.Unix(0, 0), &budget{max: 1 << 20})

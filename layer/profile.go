@@ -2,8 +2,9 @@ package layer
 
 import (
 	"fmt"
-	"sort"
 	"strings"
+
+	"github.com/strata-build/strata/facts"
 )
 
 // Profile is what a function runtime provides: its glibc, the libraries a
@@ -32,56 +33,25 @@ var glibcFamily = []string{
 	"libthread_db.so.1", "libc_malloc_debug.so.0", "libnss_files.so.2", "libnss_dns.so.2",
 }
 
-// AWS Lambda quotas: a function with all its layers is at most 250 MB
-// (262,144,000 bytes) unzipped; a .zip uploaded in the API call at most
-// 50 MB, larger ones are published from S3.
-const (
-	lambdaUnzipped = 262144000
-	lambdaDirect   = 50 * 1024 * 1024
-	lambdaLimits   = "AWS Lambda quotas: 250 MB unzipped for a function with its layers"
-	lambdaUpload   = "publish it from S3 (aws lambda publish-layer-version --content S3Bucket=...,S3Key=...)"
-	// Alibaba Cloud Function Compute 3.0 quotas: a code package is at most
-	// 500 MB as a zip through the console, Serverless Devs or OSS, and
-	// 100 MB through the SDK/OpenAPI (base64 in the call).
-	fcZipped = 500 * 1024 * 1024
-	fcDirect = 100 * 1024 * 1024
-	fcLimits = "Alibaba Cloud Function Compute quotas: 500 MB zipped"
-	fcUpload = "upload it through OSS or Serverless Devs (s deploy), not the OpenAPI"
-)
-
-// Profiles are the known runtimes, by name.
-var Profiles = map[string]Profile{
-	"al2023":      lambda("al2023", "2.34"),
-	"al2":         lambda("al2", "2.26"),
-	"fc-debian10": fc("fc-debian10", "2.28"),
-	"fc-debian11": fc("fc-debian11", "2.31"),
-	"fc-debian12": fc("fc-debian12", "2.36"),
-}
-
-func lambda(name, glibc string) Profile {
-	return Profile{Name: name, Glibc: glibc, Provided: glibcFamily, MaxUnzipped: lambdaUnzipped, Limits: lambdaLimits,
-		DirectUpload: lambdaDirect, Upload: lambdaUpload}
-}
-
-func fc(name, glibc string) Profile {
-	return Profile{Name: name, Glibc: glibc, Provided: glibcFamily, MaxZipped: fcZipped, Limits: fcLimits,
-		DirectUpload: fcDirect, Upload: fcUpload}
-}
-
-// ProfileNames lists the known runtimes and custom.
-func ProfileNames() []string {
-	var names []string
-	for n := range Profiles {
-		names = append(names, n)
+// RuntimeProfile is the profile of a runtime of facts.Runtimes, with its
+// provider's limits.
+func RuntimeProfile(name string) (Profile, bool) {
+	r, ok := facts.LookupRuntime(name)
+	if !ok {
+		return Profile{}, false
 	}
-	sort.Strings(names)
-	return append(names, "custom")
+	pv, ok := facts.LookupProvider(r.Provider)
+	if !ok {
+		return Profile{}, false
+	}
+	return Profile{Name: r.Name, Glibc: r.Glibc, Provided: glibcFamily, MaxZipped: pv.MaxZipped, MaxUnzipped: pv.MaxUnzipped,
+		Limits: pv.Limits, DirectUpload: pv.DirectUpload, Upload: pv.Upload}, true
 }
 
 // Custom is a profile with an explicit glibc and exclude list; glibc's own
 // libraries are always excluded.
 func Custom(glibc string, exclude []string, maxZipped, maxUnzipped int64) Profile {
-	return Profile{Name: "custom", Glibc: glibc, Provided: append(append([]string{}, glibcFamily...), exclude...),
+	return Profile{Name: facts.CustomRuntime, Glibc: glibc, Provided: append(append([]string{}, glibcFamily...), exclude...),
 		MaxZipped: maxZipped, MaxUnzipped: maxUnzipped, Limits: "the spec's limits"}
 }
 
@@ -94,10 +64,10 @@ func (p Profile) provides(soname string) bool {
 	return false
 }
 
-func (p Profile) glibc() (glibcVersion, error) {
-	v, ok := parseGlibc(p.Glibc)
-	if !ok {
-		return v, fmt.Errorf("profile %s: bad glibc version %q", p.Name, p.Glibc)
+func (p Profile) glibc() (facts.Glibc, error) {
+	v, err := facts.ParseGlibcRelease(p.Glibc)
+	if err != nil {
+		return v, fmt.Errorf("runtime %s: %w", p.Name, err)
 	}
 	return v, nil
 }

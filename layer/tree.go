@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/strata-build/strata/facts"
 )
 
 // WriteTree writes the layer's files as a directory tree, for an image
@@ -64,5 +66,5 @@ func Package(out io.Writer, files map[string]string, mtime time.Time) error {
 		}
 		l.Entries = append(l.Entries, &Entry{Path: name, Source: files[name], Mode: 0o755})
 	}
-	return l.WriteArchive(out, "/", Zip, mtime)
+	return l.WriteArchive(out, "/", facts.Zip, mtime)
 }

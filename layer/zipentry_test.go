@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/strata-build/strata/facts"
 )
 
 // zipLayer is a layer of every kind of zip entry: directories (nested),
@@ -51,7 +53,7 @@ func writeZip(t *testing.T, mtime time.Time) []byte {
 	t.Helper()
 	l, root := zipLayer(t)
 	var buf bytes.Buffer
-	if err := l.WriteArchive(&buf, root, Zip, mtime); err != nil {
+	if err := l.WriteArchive(&buf, root, facts.Zip, mtime); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -131,18 +133,18 @@ func TestZipEntryHeaders(t *testing.T) {
 func TestZipAfter2107IsAnError(t *testing.T) {
 	l, root := zipLayer(t)
 	var buf bytes.Buffer
-	err := l.WriteArchive(&buf, root, Zip, time.Unix(4354819200, 0)) // 2108-01-01
+	err := l.WriteArchive(&buf, root, facts.Zip, time.Unix(4354819200, 0)) // 2108-01-01
 	if err == nil || !strings.Contains(err.Error(), "SOURCE_DATE_EPOCH=4354819200") || !strings.Contains(err.Error(), "2107-12-31") {
 		t.Errorf("a zip of 2108: %v", err)
 	}
 	if buf.Len() != 0 {
 		t.Errorf("%d bytes were written", buf.Len())
 	}
-	if err := l.WriteArchive(&buf, root, TarGz, time.Unix(4354819200, 0)); err != nil {
+	if err := l.WriteArchive(&buf, root, facts.TarGz, time.Unix(4354819200, 0)); err != nil {
 		t.Errorf("a tar.gz of 2108: %v", err)
 	}
 	out := t.TempDir()
-	_, _, err = Build(BuildOptions{Options: Options{Root: root}, Name: "x", Format: Zip, Out: out, MTime: time.Unix(4354819200, 0)})
+	_, _, err = Build(BuildOptions{Options: Options{Root: root}, Name: "x", Format: facts.Zip, Out: out, MTime: time.Unix(4354819200, 0)})
 	if err == nil || !strings.Contains(err.Error(), "2107-12-31") {
 		t.Errorf("a layer of 2108: %v", err)
 	}

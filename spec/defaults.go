@@ -3,26 +3,13 @@ package spec
 import (
 	"path"
 	"strings"
+
+	"github.com/strata-build/strata/facts"
 )
 
-// Defaults that the spec reference (the JSON Schema) documents too.
-const (
-	DefaultGoVersion = "1.26"
-	DefaultBaseImage = "debian:bookworm-slim"
-	DefaultUser      = "app"
-	DefaultUID       = 65532 // the "nonroot" id of distroless images
-	DefaultLdflags   = "-s -w"
-)
-
-// Rust defaults.
-const (
-	DefaultRustVersion = "1.85"
-	DefaultRustProfile = "release"
-	DefaultRustLibc    = "gnu"
-	DefaultGlibc       = "2.17" // the oldest glibc with aarch64, and zig's floor
-	DefaultZig         = "0.11.0"
-)
-
+// applyDefaults fills in what the spec leaves out, with the defaults of
+// package facts, which the JSON Schema documents too (a test checks that
+// they agree).
 func (s *Spec) applyDefaults() {
 	for name, a := range s.Apps {
 		a.applyDefaults(name)
@@ -32,31 +19,23 @@ func (s *Spec) applyDefaults() {
 	}
 }
 
-// Layer defaults.
-const (
-	DefaultPrefix       = "/opt"
-	DefaultFormat       = "zip"
-	DefaultSuite        = "bookworm"
-	DefaultDebianMirror = "http://deb.debian.org/debian"
-)
-
 func (l *Layer) applyDefaults() {
 	if l.Prefix == "" {
-		l.Prefix = DefaultPrefix
+		l.Prefix = facts.DefaultPrefix
 	}
 	if l.Format == "" {
-		l.Format = DefaultFormat
+		l.Format = facts.DefaultFormat
 	}
 	if d := l.Sources.Debian; d != nil {
 		if d.Suite == "" {
-			d.Suite = DefaultSuite
+			d.Suite = facts.DefaultDebianSuite
 		}
 		if d.Mirror == "" {
-			d.Mirror = DefaultDebianMirror
+			d.Mirror = facts.DefaultDebianMirror
 		}
 		d.Mirror = strings.TrimRight(d.Mirror, "/")
 		if d.Security == nil {
-			on := true
+			on := facts.DefaultDebianSecurity
 			d.Security = &on
 		}
 	}
@@ -67,7 +46,7 @@ func (l *Layer) applyDefaults() {
 
 func (a *App) applyDefaults(name string) {
 	if a.Path == "" {
-		a.Path = "."
+		a.Path = facts.DefaultAppPath
 	}
 	a.Path = path.Clean(a.Path)
 	if a.Binary == "" {
@@ -84,13 +63,13 @@ func (a *App) applyDefaults(name string) {
 			a.Go = &GoOptions{}
 		}
 		if a.Go.Version == "" {
-			a.Go.Version = DefaultGoVersion
+			a.Go.Version = facts.DefaultGoVersion
 		}
 		if a.Go.Package == "" {
-			a.Go.Package = "."
+			a.Go.Package = facts.DefaultGoPackage
 		}
 		if a.Go.Ldflags == "" {
-			a.Go.Ldflags = DefaultLdflags
+			a.Go.Ldflags = facts.DefaultGoLdflags
 		}
 	}
 	if a.Image == nil {
@@ -98,16 +77,16 @@ func (a *App) applyDefaults(name string) {
 	}
 	im := a.Image
 	if im.Base == "" {
-		im.Base = DefaultBaseImage
+		im.Base = facts.DefaultBaseImage
 	}
 	if im.User == nil {
 		im.User = &User{}
 	}
 	if im.User.Name == "" {
-		im.User.Name = DefaultUser
+		im.User.Name = facts.DefaultUser
 	}
 	if im.User.UID == 0 {
-		im.User.UID = DefaultUID
+		im.User.UID = facts.DefaultUID
 	}
 	if im.User.GID == 0 {
 		im.User.GID = im.User.UID
@@ -125,26 +104,26 @@ func (r *RustOptions) withDefaults(binary string) *RustOptions {
 		r = &RustOptions{}
 	}
 	if r.Version == "" {
-		r.Version = DefaultRustVersion
+		r.Version = facts.DefaultRustVersion
 	}
 	if len(r.Bins) == 0 {
 		r.Bins = []string{binary}
 	}
 	if r.Profile == "" {
-		r.Profile = DefaultRustProfile
+		r.Profile = facts.DefaultRustProfile
 	}
 	if r.Libc == "" {
-		r.Libc = DefaultRustLibc
+		r.Libc = facts.DefaultRustLibc
 	}
 	if r.Glibc == "" {
-		r.Glibc = DefaultGlibc
+		r.Glibc = facts.DefaultGlibcFloor
 	}
 	if r.Strip == nil {
-		on := true
+		on := facts.DefaultRustStrip
 		r.Strip = &on
 	}
 	if r.Zig == "" {
-		r.Zig = DefaultZig
+		r.Zig = facts.DefaultZig
 	}
 	return r
 }

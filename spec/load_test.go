@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/strata-build/strata/facts"
 )
 
 const goodSpec = `# syntax=localhost:5000/strata/frontend:dev
@@ -29,10 +31,10 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := s.Apps["web"]
-	if a.Path != "svc" || a.Binary != "web" || a.Go.Version != DefaultGoVersion || a.Go.Ldflags != DefaultLdflags {
+	if a.Path != "svc" || a.Binary != "web" || a.Go.Version != facts.DefaultGoVersion || a.Go.Ldflags != facts.DefaultGoLdflags {
 		t.Errorf("defaults not applied: %+v %+v", a, a.Go)
 	}
-	if a.Image.Base != DefaultBaseImage || a.Image.User.UID != DefaultUID || a.Image.User.GID != DefaultUID {
+	if a.Image.Base != facts.DefaultBaseImage || a.Image.User.UID != facts.DefaultUID || a.Image.User.GID != facts.DefaultUID {
 		t.Errorf("image defaults not applied: %+v %+v", a.Image, a.Image.User)
 	}
 	if got := strings.Join(a.Image.Entrypoint, " "); got != "/usr/local/bin/web" {
@@ -60,8 +62,8 @@ func TestRustDefaults(t *testing.T) {
 	}
 	a := s.Apps["api"]
 	r := a.Rust
-	if a.Binary != "server" || r.Version != DefaultRustVersion || r.Profile != "release" || r.Libc != "gnu" ||
-		r.Glibc != "2.17" || !*r.Strip || r.Zig != DefaultZig {
+	if a.Binary != "server" || r.Version != facts.DefaultRustVersion || r.Profile != "release" || r.Libc != "gnu" ||
+		r.Glibc != "2.17" || !*r.Strip || r.Zig != facts.DefaultZig {
 		t.Errorf("defaults: binary %q, %+v", a.Binary, r)
 	}
 	if got := strings.Join(a.Programs(), ","); got != "server,cli" {
@@ -189,7 +191,7 @@ func TestLoadLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := s.Layers["ffmpeg"]
-	if l.Prefix != "/opt" || l.Format != "zip" || l.Sources.Debian.Suite != "bookworm" || l.Sources.Debian.Mirror != DefaultDebianMirror {
+	if l.Prefix != "/opt" || l.Format != "zip" || l.Sources.Debian.Suite != "bookworm" || l.Sources.Debian.Mirror != facts.DefaultDebianMirror {
 		t.Errorf("layer defaults: %+v %+v", l, l.Sources.Debian)
 	}
 	if got := strings.Join(s.Targets(), ","); got != "tool,ffmpeg" {
@@ -221,5 +223,19 @@ func TestLayerErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want %s", tc.edit, err, tc.want)
 		}
+	}
+}
+
+// A layer's size limits are integers of bytes, which may be past 32 bits.
+func TestLayerSizeLimits(t *testing.T) {
+	s, err := Load("strata.yaml", []byte(layerSpec+"    max_zipped: 5000000000\n    max_unzipped: 262144000\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := s.Layers["ffmpeg"]; l.MaxZipped == nil || *l.MaxZipped != 5000000000 || l.MaxUnzipped == nil || *l.MaxUnzipped != 262144000 {
+		t.Errorf("limits %v %v", l.MaxZipped, l.MaxUnzipped)
+	}
+	if _, err := Load("strata.yaml", []byte(layerSpec+"    max_zipped: 50MB\n")); err == nil || !strings.Contains(err.Error(), "layers.ffmpeg.max_zipped: expected an integer") {
+		t.Errorf("a limit that is no integer: %v", err)
 	}
 }

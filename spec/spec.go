@@ -7,7 +7,7 @@ package spec
 // a build target, selected with --target NAME.
 type Spec struct {
 	// Version of the spec format; only 1 exists.
-	Version int `yaml:"version" json:"version" jsonschema:"required,enum=1"`
+	Version int `yaml:"version" json:"version" jsonschema:"required"`
 	// Layers are serverless function layers, by name.
 	Layers map[string]*Layer `yaml:"layers,omitempty" json:"layers,omitempty"`
 	// Apps are programs built into multi-arch OCI images, by name.
@@ -23,7 +23,7 @@ type Spec struct {
 type Layer struct {
 	// Runtime is the function runtime the layer is for: its glibc, the
 	// libraries it provides, and the provider's size limits.
-	Runtime string `yaml:"runtime" json:"runtime" jsonschema:"required,enum=al2023,enum=al2,enum=fc-debian10,enum=fc-debian11,enum=fc-debian12,enum=custom"`
+	Runtime string `yaml:"runtime" json:"runtime" jsonschema:"required"`
 	// Glibc is the glibc version of a custom runtime, such as 2.28.
 	Glibc string `yaml:"glibc,omitempty" json:"glibc,omitempty"`
 	// Exclude lists libraries (sonames) a custom runtime provides.
@@ -54,13 +54,13 @@ type Layer struct {
 	Strip bool `yaml:"strip,omitempty" json:"strip,omitempty"`
 	// Prefix is where the runtime extracts the layer, and where an app's
 	// image holds it. Not under the directories a workdir may not be under.
-	Prefix string `yaml:"prefix,omitempty" json:"prefix,omitempty" jsonschema:"default=/opt"`
+	Prefix string `yaml:"prefix,omitempty" json:"prefix,omitempty"`
 	// Format of the archive.
-	Format string `yaml:"format,omitempty" json:"format,omitempty" jsonschema:"enum=zip,enum=tar.gz,default=zip"`
+	Format string `yaml:"format,omitempty" json:"format,omitempty"`
 	// MaxZipped overrides the runtime's limit of the archive's size, in bytes.
-	MaxZipped *int `yaml:"max_zipped,omitempty" json:"max_zipped,omitempty"`
+	MaxZipped *int64 `yaml:"max_zipped,omitempty" json:"max_zipped,omitempty"`
 	// MaxUnzipped overrides the runtime's limit of the files' size, in bytes.
-	MaxUnzipped *int `yaml:"max_unzipped,omitempty" json:"max_unzipped,omitempty"`
+	MaxUnzipped *int64 `yaml:"max_unzipped,omitempty" json:"max_unzipped,omitempty"`
 }
 
 // LayerFile is a file or directory of a layer's sources shipped under the
@@ -93,13 +93,13 @@ type LayerSources struct {
 // maintainer script.
 type DebianSource struct {
 	// Suite of Debian.
-	Suite string `yaml:"suite,omitempty" json:"suite,omitempty" jsonschema:"enum=bookworm,enum=bullseye,enum=trixie,default=bookworm"`
+	Suite string `yaml:"suite,omitempty" json:"suite,omitempty"`
 	// Packages to install, with their dependencies.
 	Packages []string `yaml:"packages" json:"packages" jsonschema:"required,minItems=1"`
 	// Mirror of the Debian archive.
-	Mirror string `yaml:"mirror,omitempty" json:"mirror,omitempty" jsonschema:"default=http://deb.debian.org/debian"`
+	Mirror string `yaml:"mirror,omitempty" json:"mirror,omitempty"`
 	// Security adds the suite's security updates (MIRROR-security).
-	Security *bool `yaml:"security,omitempty" json:"security,omitempty" jsonschema:"default=true"`
+	Security *bool `yaml:"security,omitempty" json:"security,omitempty"`
 }
 
 // ImageSource copies paths out of an image for the target platform.
@@ -112,10 +112,10 @@ type ImageSource struct {
 // assembled into a slim, non-root app image.
 type App struct {
 	// Lang is the app's language.
-	Lang string `yaml:"lang" json:"lang" jsonschema:"required,enum=go,enum=rust"`
+	Lang string `yaml:"lang" json:"lang" jsonschema:"required"`
 	// Path is the app's directory in the build context: where go.mod is,
 	// or the Cargo workspace root.
-	Path string `yaml:"path,omitempty" json:"path,omitempty" jsonschema:"default=."`
+	Path string `yaml:"path,omitempty" json:"path,omitempty"`
 	// Binary is the name of the program in the image; default: the app's name.
 	Binary string `yaml:"binary,omitempty" json:"binary,omitempty"`
 	// Go holds the options of a Go app.
@@ -128,19 +128,19 @@ type App struct {
 	// image, each a target NAME-PROVIDER: lambda (the program as bootstrap
 	// at the zip's root, for a custom runtime) or fc (as main, for an
 	// Alibaba Cloud Function Compute custom runtime).
-	Functions []string `yaml:"functions,omitempty" json:"functions,omitempty" jsonschema:"enum=lambda,enum=fc"`
+	Functions []string `yaml:"functions,omitempty" json:"functions,omitempty"`
 }
 
 // GoOptions are the build options of a Go app.
 type GoOptions struct {
 	// Version of Go; selects the toolchain image golang:<version>-bookworm.
-	Version string `yaml:"version,omitempty" json:"version,omitempty" jsonschema:"default=1.26"`
+	Version string `yaml:"version,omitempty" json:"version,omitempty"`
 	// Package is the main package to build, relative to path.
-	Package string `yaml:"package,omitempty" json:"package,omitempty" jsonschema:"default=."`
+	Package string `yaml:"package,omitempty" json:"package,omitempty"`
 	// CGO enables cgo (needs a C cross-compiler; off by default).
 	CGO bool `yaml:"cgo,omitempty" json:"cgo,omitempty"`
 	// Ldflags passed to go build.
-	Ldflags string `yaml:"ldflags,omitempty" json:"ldflags,omitempty" jsonschema:"default=-s -w"`
+	Ldflags string `yaml:"ldflags,omitempty" json:"ldflags,omitempty"`
 	// Tags are build tags.
 	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
 	// Netrc is the id of a BuildKit secret (--secret id=ID,src=~/.netrc)
@@ -159,7 +159,7 @@ type GoOptions struct {
 type RustOptions struct {
 	// Version of Rust; selects the toolchain image rust:<version>-bookworm
 	// (a named context "rust" replaces it).
-	Version string `yaml:"version,omitempty" json:"version,omitempty" jsonschema:"default=1.85"`
+	Version string `yaml:"version,omitempty" json:"version,omitempty"`
 	// Package is the workspace member to build (cargo -p).
 	Package string `yaml:"package,omitempty" json:"package,omitempty"`
 	// Bins are the binary targets to build and ship in /usr/local/bin;
@@ -170,16 +170,16 @@ type RustOptions struct {
 	// NoDefaultFeatures turns the default features off.
 	NoDefaultFeatures bool `yaml:"no_default_features,omitempty" json:"no_default_features,omitempty"`
 	// Profile is the cargo profile.
-	Profile string `yaml:"profile,omitempty" json:"profile,omitempty" jsonschema:"default=release"`
+	Profile string `yaml:"profile,omitempty" json:"profile,omitempty"`
 	// Libc of the targets: gnu (dynamic, with a glibc floor) or musl (static).
-	Libc string `yaml:"libc,omitempty" json:"libc,omitempty" jsonschema:"enum=gnu,enum=musl,default=gnu"`
+	Libc string `yaml:"libc,omitempty" json:"libc,omitempty"`
 	// Glibc is the oldest glibc the gnu binaries run on.
-	Glibc string `yaml:"glibc,omitempty" json:"glibc,omitempty" jsonschema:"default=2.17"`
+	Glibc string `yaml:"glibc,omitempty" json:"glibc,omitempty"`
 	// Strip removes symbols from the binaries (cargo's profile strip).
-	Strip *bool `yaml:"strip,omitempty" json:"strip,omitempty" jsonschema:"default=true"`
+	Strip *bool `yaml:"strip,omitempty" json:"strip,omitempty"`
 	// Zig is the version of zig, the C compiler and linker (a named context
 	// "zig" holding the zig executable at its root replaces the download).
-	Zig string `yaml:"zig,omitempty" json:"zig,omitempty" jsonschema:"enum=0.11.0,default=0.11.0"`
+	Zig string `yaml:"zig,omitempty" json:"zig,omitempty"`
 	// TargetCache keeps cargo's target directory in a cache mount, so that
 	// only the local crates that changed recompile (the dependency step's
 	// layer stays the source of truth when the cache is empty).
@@ -204,7 +204,7 @@ type RustSecret struct {
 // operations only: nothing runs on the target platform.
 type Image struct {
 	// Base is the base image, or "scratch".
-	Base string `yaml:"base,omitempty" json:"base,omitempty" jsonschema:"default=debian:bookworm-slim"`
+	Base string `yaml:"base,omitempty" json:"base,omitempty"`
 	// User the program runs as; never root.
 	User *User `yaml:"user,omitempty" json:"user,omitempty"`
 	// Entrypoint; default: the binary.
@@ -233,9 +233,9 @@ type Image struct {
 // User is the non-root account of a app image, written into
 // /etc/passwd and /etc/group as files.
 type User struct {
-	Name string `yaml:"name,omitempty" json:"name,omitempty" jsonschema:"default=app"`
-	UID  int    `yaml:"uid,omitempty" json:"uid,omitempty" jsonschema:"default=65532,minimum=1"`
-	GID  int    `yaml:"gid,omitempty" json:"gid,omitempty" jsonschema:"default=65532,minimum=1"`
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+	UID  int    `yaml:"uid,omitempty" json:"uid,omitempty" jsonschema:"minimum=1"`
+	GID  int    `yaml:"gid,omitempty" json:"gid,omitempty" jsonschema:"minimum=1"`
 }
 
 // File is the name the spec was loaded from.

@@ -11,7 +11,11 @@ import (
 	"strings"
 
 	"github.com/distribution/reference"
+	"github.com/strata-build/strata/facts"
 )
+
+// FormatVersion is the version of the spec format this Strata reads.
+const FormatVersion = 1
 
 // Languages are the app languages this version builds.
 var Languages = []string{"go", "rust"}
@@ -24,18 +28,17 @@ var (
 	goVersion  = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+)?$`)
 	crateName  = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 	feature    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_+./-]*$`)
-	glibcFloor = regexp.MustCompile(`^2\.([0-9]+)$`)
 	secretID   = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 	binName    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]*$`)
 	port       = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
 )
 
 func (s *Spec) validate(c *errs) {
-	if s.Version != 1 {
+	if s.Version != FormatVersion {
 		if _, ok := s.pos["version"]; ok {
-			c.add(s.Pos("version"), "version", "unsupported version %d (expected 1)", s.Version)
+			c.add(s.Pos("version"), "version", "unsupported version %d (expected %d)", s.Version, FormatVersion)
 		} else {
-			c.add(s.Pos(""), "", "missing key \"version\" (expected version: 1)")
+			c.add(s.Pos(""), "", "missing key \"version\" (expected version: %d)", FormatVersion)
 		}
 	}
 	if len(s.Apps)+len(s.Layers) == 0 {
@@ -102,8 +105,8 @@ func (a *App) validate(c *errs, s *Spec, p string) {
 		q := fmt.Sprintf("%s.functions[%d]", p, i)
 		name := FunctionTarget(p[len("apps."):], f)
 		switch {
-		case f != "lambda" && f != "fc":
-			c.add(s.Pos(q), q, "unknown function provider %q (expected lambda or fc)", f)
+		case !contains(facts.ProviderNames(), f):
+			c.add(s.Pos(q), q, "unknown function provider %q (expected %s)", f, oneOf(facts.ProviderNames()))
 		case s.Apps[name] != nil || s.Layers[name] != nil:
 			c.add(s.Pos(q), q, "its target %q is the name of another target", name)
 		}
@@ -162,19 +165,19 @@ func (r *RustOptions) validate(c *errs, s *Spec, p, binary string) {
 	if r.Profile != "" && !crateName.MatchString(r.Profile) {
 		c.add(s.Pos(p+".profile"), p+".profile", "invalid profile name %q", r.Profile)
 	}
-	if r.Libc != "" && r.Libc != "gnu" && r.Libc != "musl" {
-		c.add(s.Pos(p+".libc"), p+".libc", "unknown libc %q (expected gnu or musl)", r.Libc)
+	if r.Libc != "" && !contains(facts.RustLibcs, r.Libc) {
+		c.add(s.Pos(p+".libc"), p+".libc", "unknown libc %q (expected %s)", r.Libc, oneOf(facts.RustLibcs))
 	}
 	if r.Glibc != "" {
-		m := glibcFloor.FindStringSubmatch(r.Glibc)
-		if m == nil {
-			c.add(s.Pos(p+".glibc"), p+".glibc", "invalid glibc version %q (expected such as 2.17)", r.Glibc)
-		} else if n, _ := strconv.Atoi(m[1]); n < 17 {
-			c.add(s.Pos(p+".glibc"), p+".glibc", "glibc %s is older than 2.17, the oldest zig links for and the first with aarch64", r.Glibc)
+		oldest, _ := facts.ParseGlibcRelease(facts.OldestGlibcFloor)
+		if g, err := facts.ParseGlibcRelease(r.Glibc); err != nil {
+			c.add(s.Pos(p+".glibc"), p+".glibc", "%v", err)
+		} else if g.Less(oldest) {
+			c.add(s.Pos(p+".glibc"), p+".glibc", "glibc %s is older than %s, the oldest zig links for and the first with aarch64", r.Glibc, facts.OldestGlibcFloor)
 		}
 	}
-	if r.Zig != "" && r.Zig != DefaultZig {
-		c.add(s.Pos(p+".zig"), p+".zig", "zig %q has no pinned checksum (expected %s, or a named context \"zig\")", r.Zig, DefaultZig)
+	if r.Zig != "" && !contains(facts.ZigVersions(), r.Zig) {
+		c.add(s.Pos(p+".zig"), p+".zig", "zig %q has no pinned checksum (expected %s, or a named context \"zig\")", r.Zig, oneOf(facts.ZigVersions()))
 	}
 	for i, sc := range r.Secrets {
 		q := p + ".secrets[" + strconv.Itoa(i) + "]"
@@ -245,24 +248,21 @@ func (im *Image) validate(c *errs, s *Spec, p string) {
 	}
 }
 
-// Runtimes are the layer runtime profiles (see package layer).
-var Runtimes = []string{"al2023", "al2", "fc-debian10", "fc-debian11", "fc-debian12", "custom"}
-
 var (
 	debPackage = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
-	glibcVer   = regexp.MustCompile(`^2\.[0-9]+$`)
 	soname     = regexp.MustCompile(`^[A-Za-z0-9_+.-]+\.so(\.[0-9]+)*$`)
 )
 
 func (l *Layer) validate(c *errs, s *Spec, p string) {
-	switch {
+	runtimes := facts.RuntimeNames()
+	switch _, glibcErr := facts.ParseGlibcRelease(l.Glibc); {
 	case l.Runtime == "":
-		c.add(s.Pos(p), p, "missing key \"runtime\" (expected one of %s)", strings.Join(Runtimes, ", "))
-	case !contains(Runtimes, l.Runtime):
-		c.add(s.Pos(p+".runtime"), p+".runtime", "unknown runtime %q (expected %s)", l.Runtime, strings.Join(Runtimes, ", "))
-	case l.Runtime == "custom" && !glibcVer.MatchString(l.Glibc):
+		c.add(s.Pos(p), p, "missing key \"runtime\" (expected one of %s)", strings.Join(runtimes, ", "))
+	case !contains(runtimes, l.Runtime):
+		c.add(s.Pos(p+".runtime"), p+".runtime", "unknown runtime %q (expected %s)", l.Runtime, strings.Join(runtimes, ", "))
+	case l.Runtime == facts.CustomRuntime && glibcErr != nil:
 		c.add(s.Pos(p+".glibc"), p+".glibc", "a custom runtime needs its glibc version, such as 2.28")
-	case l.Runtime != "custom" && (l.Glibc != "" || len(l.Exclude) > 0):
+	case l.Runtime != facts.CustomRuntime && (l.Glibc != "" || len(l.Exclude) > 0):
 		c.add(s.Pos(p+".runtime"), p+".runtime", "glibc and exclude are for runtime: custom; %s has its own", l.Runtime)
 	}
 	for i, x := range l.Exclude {
@@ -318,10 +318,10 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 	case baseDirProblem(l.Prefix) != "":
 		c.add(s.Pos(p+".prefix"), p+".prefix", "prefix %q %s (an app's image.layers puts the layer there; use such as /opt)", l.Prefix, baseDirProblem(l.Prefix))
 	}
-	if l.Format != "" && l.Format != "zip" && l.Format != "tar.gz" {
-		c.add(s.Pos(p+".format"), p+".format", "unknown format %q (expected zip or tar.gz)", l.Format)
+	if l.Format != "" && !contains(facts.ArchiveFormats, l.Format) {
+		c.add(s.Pos(p+".format"), p+".format", "unknown format %q (expected %s)", l.Format, oneOf(facts.ArchiveFormats))
 	}
-	for key, v := range map[string]*int{"max_zipped": l.MaxZipped, "max_unzipped": l.MaxUnzipped} {
+	for key, v := range map[string]*int64{"max_zipped": l.MaxZipped, "max_unzipped": l.MaxUnzipped} {
 		if v != nil && *v <= 0 {
 			c.add(s.Pos(p+"."+key), p+"."+key, "a size limit is a positive number of bytes")
 		}
@@ -333,8 +333,8 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 	}
 	sp := p + ".sources"
 	if d := src.Debian; d != nil {
-		if d.Suite != "" && !contains([]string{"bookworm", "bullseye", "trixie"}, d.Suite) {
-			c.add(s.Pos(sp+".debian.suite"), sp+".debian.suite", "unknown suite %q (expected bookworm, bullseye or trixie)", d.Suite)
+		if d.Suite != "" && !contains(facts.DebianSuites, d.Suite) {
+			c.add(s.Pos(sp+".debian.suite"), sp+".debian.suite", "unknown suite %q (expected %s)", d.Suite, oneOf(facts.DebianSuites))
 		}
 		if len(d.Packages) == 0 {
 			c.add(s.Pos(sp+".debian"), sp+".debian", "missing key \"packages\"")
@@ -492,11 +492,12 @@ func checkContextPath(c *errs, s *Spec, p, v string) {
 	}
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
+func contains(list []string, v string) bool { return slices.Contains(list, v) }
+
+// oneOf lists choices for a message: "a", "a or b", "a, b or c".
+func oneOf(choices []string) string {
+	if len(choices) < 2 {
+		return strings.Join(choices, "")
 	}
-	return false
+	return strings.Join(choices[:len(choices)-1], ", ") + " or " + choices[len(choices)-1]
 }

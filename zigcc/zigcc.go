@@ -9,8 +9,9 @@ package zigcc
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
+
+	"github.com/strata-build/strata/facts"
 )
 
 // Target is one Rust target triple and the zig target it maps to.
@@ -18,8 +19,6 @@ type Target struct {
 	Rust string // x86_64-unknown-linux-gnu
 	Zig  string // x86_64-linux-gnu.2.17
 }
-
-var glibcFloor = regexp.MustCompile(`^2\.[0-9]+$`)
 
 // For maps a Rust target triple to zig's, with the glibc floor for gnu
 // targets (ignored for musl, which is static).
@@ -35,8 +34,8 @@ func For(rust, glibc string) (Target, error) {
 	}
 	switch rest {
 	case "unknown-linux-gnu":
-		if !glibcFloor.MatchString(glibc) {
-			return Target{}, fmt.Errorf("glibc floor %q: expected such as 2.17", glibc)
+		if _, err := facts.ParseGlibcRelease(glibc); err != nil {
+			return Target{}, fmt.Errorf("glibc floor: %w", err)
 		}
 		return Target{Rust: rust, Zig: arch + "-linux-gnu." + glibc}, nil
 	case "unknown-linux-musl":

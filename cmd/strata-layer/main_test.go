@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/strata-build/strata/layer"
 )
 
 // TestMain runs the command itself when a test starts this binary again.
@@ -19,21 +21,30 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// strataLayer runs the command with args and env, as the build step does.
-func strataLayer(t *testing.T, env []string, args ...string) (string, error) {
+// strataLayer runs the command on a request and env, as the build step
+// does.
+func strataLayer(t *testing.T, env []string, req layer.Request) (string, error) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, args...)
+	data, err := req.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), layer.RequestFile)
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, file)
 	cmd.Env = append(append(os.Environ(), "STRATA_LAYER_TEST_MAIN=1", "SOURCE_DATE_EPOCH="), env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
-// A function code package carries SOURCE_DATE_EPOCH, from the frontend's
-// -epoch or the environment, as a valid MS-DOS date made by Unix; 1980-01-01
+// A function code package carries SOURCE_DATE_EPOCH, from the request's
+// epoch or the environment, as a valid MS-DOS date made by Unix; 1980-01-01
 // without either. Past 2107 it fails and leaves no file.
 func TestPackageDates(t *testing.T) {
 	prog := filepath.Join(t.TempDir(), "prog")
@@ -41,20 +52,19 @@ func TestPackageDates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name string
-		env  []string
-		args []string
-		want time.Time
+		name  string
+		env   []string
+		epoch int64
+		want  time.Time
 	}{
-		{"default", nil, nil, time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)},
-		{"flag", nil, []string{"-epoch", "1700000000"}, time.Date(2023, 11, 14, 22, 13, 20, 0, time.UTC)},
-		{"env", []string{"SOURCE_DATE_EPOCH=1234567890"}, nil, time.Date(2009, 2, 13, 23, 31, 30, 0, time.UTC)},
-		{"before 1980", nil, []string{"-epoch", "1000"}, time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"default", nil, 0, time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"request", nil, 1700000000, time.Date(2023, 11, 14, 22, 13, 20, 0, time.UTC)},
+		{"env", []string{"SOURCE_DATE_EPOCH=1234567890"}, 1700000000, time.Date(2009, 2, 13, 23, 31, 30, 0, time.UTC)},
+		{"before 1980", nil, 1000, time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
-			args := append([]string{"-out", out, "-name", "fn", "-file", "bootstrap=" + prog}, tc.args...)
-			if msg, err := strataLayer(t, tc.env, args...); err != nil {
+			if msg, err := strataLayer(t, tc.env, packageRequest(out, prog, tc.epoch)); err != nil {
 				t.Fatalf("%v\n%s", err, msg)
 			}
 			zr, err := zip.OpenReader(filepath.Join(out, "fn.zip"))
@@ -80,7 +90,7 @@ func TestPackageDates(t *testing.T) {
 	}
 	t.Run("after 2107", func(t *testing.T) {
 		out := t.TempDir()
-		msg, err := strataLayer(t, nil, "-out", out, "-name", "fn", "-file", "bootstrap="+prog, "-epoch", "4354819200")
+		msg, err := strataLayer(t, nil, packageRequest(out, prog, 4354819200))
 		if err == nil || !strings.Contains(msg, "2107-12-31") {
 			t.Errorf("a package of 2108: %v\n%s", err, msg)
 		}
@@ -88,4 +98,28 @@ func TestPackageDates(t *testing.T) {
 			t.Errorf("files were left: %v", entries)
 		}
 	})
+}
+
+// packageRequest asks for fn.zip in out, holding prog as bootstrap.
+func packageRequest(out, prog string, epoch int64) layer.Request {
+	return layer.Request{Name: "fn", Out: out, Epoch: epoch, Package: &layer.PackageRequest{Files: map[string]string{"bootstrap": prog}}}
+}
+
+// A malformed request fails before anything is written: an unknown field
+// (a frontend and helper that disagree) is named.
+func TestMalformedRequestFails(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), layer.RequestFile)
+	if err := os.WriteFile(file, []byte(`{"name": "fn", "out": "/nonexistent", "package": {"files": {}}, "bins": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, file)
+	cmd.Env = append(os.Environ(), "STRATA_LAYER_TEST_MAIN=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `unknown field "bins"`) {
+		t.Errorf("a request with an unknown field: %v\n%s", err, out)
+	}
 }

@@ -1,0 +1,125 @@
+package layer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/strata-build/strata/facts"
+)
+
+// Request is what a build step asks of the helper (cmd/strata-layer):
+// assemble a layer, or write a function code package. The frontend's graph
+// writes it as JSON into a file mounted into the step (RequestDir), and the
+// helper reads it: both ends are compiled from this one type.
+type Request struct {
+	Name  string `json:"name"`            // the archive is Out/Name.zip (or .tar.gz)
+	Out   string `json:"out"`             // the output directory
+	Epoch int64  `json:"epoch,omitempty"` // SOURCE_DATE_EPOCH: the time of every entry
+	// Exactly one of Layer and Package is set.
+	Layer   *LayerRequest   `json:"layer,omitempty"`
+	Package *PackageRequest `json:"package,omitempty"`
+}
+
+// LayerRequest assembles a layer from a root filesystem of the target
+// architecture, checked against a runtime.
+type LayerRequest struct {
+	Root    string `json:"root"`
+	Runtime string `json:"runtime"` // a name of facts.RuntimeNames
+	// Glibc and Exclude describe a custom runtime: its glibc release and
+	// the libraries (sonames) it provides.
+	Glibc   string   `json:"glibc,omitempty"`
+	Exclude []string `json:"exclude,omitempty"`
+	// MaxZipped and MaxUnzipped replace the runtime's size limits, in bytes.
+	MaxZipped   *int64            `json:"max_zipped,omitempty"`
+	MaxUnzipped *int64            `json:"max_unzipped,omitempty"`
+	Binaries    []string          `json:"binaries"`
+	DLOpen      []string          `json:"dlopen,omitempty"`
+	Files       []Tree            `json:"files,omitempty"`
+	Env         map[string]string `json:"env,omitempty"` // ${PREFIX} is the prefix
+	Wrapped     bool              `json:"wrapped,omitempty"`
+	Format      string            `json:"format"`
+	Prefix      string            `json:"prefix"`
+	Tree        string            `json:"tree,omitempty"`  // also write the files as a tree here
+	Strip       string            `json:"strip,omitempty"` // binutils' strip, run on every file
+}
+
+// PackageRequest writes a function code package: programs at the zip's
+// root.
+type PackageRequest struct {
+	Files map[string]string `json:"files"` // name in the zip: path of the program
+}
+
+// RequestDir is where the step mounts the directory holding the request,
+// as RequestFile; the helper's one argument is its path.
+const (
+	RequestDir  = "/strata-request"
+	RequestFile = "request.json"
+)
+
+// Marshal writes the request as the helper reads it. The same request
+// gives the same bytes, so the step's cache key follows its content.
+func (r Request) Marshal() ([]byte, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(r, "", "  ")
+}
+
+// ParseRequest reads a request strictly: an unknown field, trailing data
+// or a request that is neither a layer nor a package is an error.
+func ParseRequest(data []byte) (Request, error) {
+	var r Request
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return r, fmt.Errorf("request: %w", err)
+	}
+	if dec.More() {
+		return r, errors.New("request: trailing data")
+	}
+	return r, r.check()
+}
+
+func (r Request) check() error {
+	switch {
+	case r.Name == "" || r.Out == "":
+		return errors.New("request: name and out are required")
+	case (r.Layer == nil) == (r.Package == nil):
+		return errors.New("request: exactly one of layer and package")
+	}
+	return nil
+}
+
+// MTime is the time of every entry of the archive.
+func (r Request) MTime() time.Time { return time.Unix(r.Epoch, 0).UTC() }
+
+// BuildOptions are the layer's assembly options, with the runtime's
+// profile and the request's limits.
+func (r Request) BuildOptions() (BuildOptions, error) {
+	l := r.Layer
+	if l == nil {
+		return BuildOptions{}, errors.New("request: not a layer")
+	}
+	p, ok := RuntimeProfile(l.Runtime)
+	switch {
+	case l.Runtime == facts.CustomRuntime:
+		p = Custom(l.Glibc, l.Exclude, 0, 0)
+	case !ok:
+		return BuildOptions{}, fmt.Errorf("unknown runtime %q (expected %s)", l.Runtime, strings.Join(facts.RuntimeNames(), ", "))
+	}
+	if l.MaxZipped != nil {
+		p.MaxZipped, p.Limits = *l.MaxZipped, "the spec's limits"
+	}
+	if l.MaxUnzipped != nil {
+		p.MaxUnzipped, p.Limits = *l.MaxUnzipped, "the spec's limits"
+	}
+	return BuildOptions{
+		Options: Options{Root: l.Root, Binaries: l.Binaries, DLOpen: l.DLOpen, Files: l.Files, Wrapped: l.Wrapped, Profile: p},
+		Name:    r.Name, Format: l.Format, Prefix: l.Prefix, Out: r.Out, MTime: r.MTime(), Tree: l.Tree, Strip: l.Strip,
+		Env: l.Env,
+	}, nil
+}
