@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/containerd/platforms"
@@ -117,7 +120,7 @@ func outputOp(def *pb.Definition) (*pb.Op, error) {
 // sourceFiles are the files of a source: a local directory (filtered as
 // the client filters it) or a fake image's files.
 func (g *fakeGateway) sourceFiles(src *pb.SourceOp) (fileTree, error) {
-	kind, name, _ := cutScheme(src.Identifier)
+	kind, name, _ := strings.Cut(src.Identifier, "://")
 	switch kind {
 	case "local":
 		dir, ok := g.locals[name]
@@ -133,15 +136,6 @@ func (g *fakeGateway) sourceFiles(src *pb.SourceOp) (fileTree, error) {
 		return img.files, nil
 	}
 	return nil, errors.Errorf("source %s cannot be read", src.Identifier)
-}
-
-func cutScheme(id string) (scheme, rest string, ok bool) {
-	for i := 0; i+2 < len(id); i++ {
-		if id[i:i+3] == "://" {
-			return id[:i], id[i+3:], true
-		}
-	}
-	return "", id, false
 }
 
 func (g *fakeGateway) ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
@@ -164,7 +158,7 @@ func (g *fakeGateway) ResolveImageConfig(ctx context.Context, ref string, opt so
 }
 
 func (g *fakeGateway) ResolveSourceMetadata(ctx context.Context, op *pb.SourceOp, opt sourceresolver.Opt) (*sourceresolver.MetaResponse, error) {
-	kind, ref, _ := cutScheme(op.Identifier)
+	kind, ref, _ := strings.Cut(op.Identifier, "://")
 	if kind != "docker-image" {
 		return &sourceresolver.MetaResponse{Op: op}, nil
 	}
@@ -195,17 +189,9 @@ func lookupImage(ref string) (fakeImage, reference.Named, error) {
 	}
 	img, ok := fakeImages[named.Name()]
 	if !ok {
-		return fakeImage{}, nil, fmt.Errorf("%s: not found (the fake gateway knows %v)", ref, imageNames())
+		return fakeImage{}, nil, fmt.Errorf("%s: not found (the fake gateway knows %v)", ref, slices.Sorted(maps.Keys(fakeImages)))
 	}
 	return img, named, nil
-}
-
-func imageNames() []string {
-	var names []string
-	for n := range fakeImages {
-		names = append(names, n)
-	}
-	return names
 }
 
 // config is an image's OCI config for a platform, the same bytes every time.

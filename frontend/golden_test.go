@@ -5,9 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,7 +67,7 @@ func TestGolden(t *testing.T) {
 		}
 		return
 	}
-	for _, p := range sortedKeys(got) {
+	for _, p := range slices.Sorted(maps.Keys(got)) {
 		want, err := os.ReadFile(filepath.Join(goldenDir, p))
 		if err != nil {
 			t.Errorf("%v (run go test ./frontend -run TestGolden -update)", err)
@@ -101,15 +102,6 @@ func specTargets(t *testing.T, file string) []string {
 		t.Fatal(err)
 	}
 	return s.Targets()
-}
-
-func sortedKeys(m map[string][]byte) []string {
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // firstDifference shows the first line where two renderings differ.
