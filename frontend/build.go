@@ -102,9 +102,15 @@ type builder struct {
 
 	inputsMu sync.Mutex
 	inputs   map[string]*inputEntry
-	rust     map[string]*rustEntry // by app name, guarded by inputsMu
-	loc      func(string) locOpt
-	build    ocispecs.Platform
+	// marshalMu makes the platforms' graphs marshal one at a time: they
+	// share states (the toolchains, a Rust build), and BuildKit's llb
+	// computes some of a state's values lazily with unguarded writes (a
+	// relative Dir, which WithImageConfig sets for an image with no working
+	// directory), a data race when two graphs are marshalled at once.
+	marshalMu sync.Mutex
+	rust      map[string]*rustEntry // by app name, guarded by inputsMu
+	loc       func(string) locOpt
+	build     ocispecs.Platform
 }
 
 // platformGraph is a target's graph for one platform, the config of the
@@ -135,6 +141,8 @@ func (b *builder) definition(ctx context.Context, g platformGraph) (*llb.Definit
 	if b.bc.IsNoCache(b.t.Name) {
 		opts = append(opts, llb.IgnoreCache)
 	}
+	b.marshalMu.Lock()
+	defer b.marshalMu.Unlock()
 	return g.state.Marshal(ctx, opts...)
 }
 
