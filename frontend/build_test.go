@@ -153,11 +153,11 @@ func TestSpecErrorSource(t *testing.T) {
 			t.Errorf("%s: the error echoes the credentials: %v", name, err)
 		}
 		srcs := errdefs.Sources(err)
-		if len(srcs) == 0 {
-			t.Errorf("%s: no source in %v", name, err)
+		if len(srcs) != 1 {
+			t.Errorf("%s: %d sources in %v, want one", name, len(srcs), err)
 			continue
 		}
-		s := srcs[len(srcs)-1]
+		s := srcs[0]
 		if s.Info.Filename != "strata.yaml" || string(s.Info.Data) != c.spec {
 			t.Errorf("%s: source %q with %q", name, s.Info.Filename, s.Info.Data)
 		}

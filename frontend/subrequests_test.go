@@ -70,7 +70,7 @@ func TestOutline(t *testing.T) {
 		t.Errorf("outline of tools: %+v, %v", layer, err)
 	}
 	err := subrequest(t, dir, map[string]string{requestIDKey: outline.RequestSubrequestsOutline, "target": "nope"}, &layer)
-	if err == nil || !strings.Contains(err.Error(), `unknown target "nope"`) || len(errdefs.Sources(err)) == 0 {
+	if err == nil || !strings.Contains(err.Error(), `unknown target "nope"`) || len(errdefs.Sources(err)) != 1 {
 		t.Errorf("outline of an unknown target: %v", err)
 	}
 }
@@ -127,7 +127,7 @@ func TestConvertLLB(t *testing.T) {
 		}
 	}
 	opts["target"] = "nope"
-	if _, err := buildWith(t, newFakeGateway(dir, "strata.yaml", opts)); err == nil || len(errdefs.Sources(err)) == 0 {
+	if _, err := buildWith(t, newFakeGateway(dir, "strata.yaml", opts)); err == nil || len(errdefs.Sources(err)) != 1 {
 		t.Errorf("convertllb of an unknown target: %v", err)
 	}
 }
