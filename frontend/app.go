@@ -6,7 +6,6 @@ import (
 	"regexp"
 
 	"github.com/moby/buildkit/client/llb"
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
 	"github.com/strata-build/strata/graph"
@@ -21,23 +20,23 @@ var urlCredentials = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/@\s,|]+@`)
 
 // app is the graph of an app's app image for one target platform, its
 // image config and the config of its base.
-func (b *builder) app(ctx context.Context, target ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
+func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGraph, error) {
 	a := b.t.App
 	ps := graph.Platforms{Build: b.build, Target: target}
 	bin, err := b.binary(ctx, b.t.Name, a, target)
 	if err != nil {
-		return llb.State{}, nil, nil, err
+		return platformGraph{}, err
 	}
 	base, err := b.baseImage(ctx, a.Image.Base, target)
 	if err != nil {
-		return llb.State{}, nil, nil, b.specError(b.t.Path+".image.base", err)
+		return platformGraph{}, b.specError(b.t.Path+".image.base", err)
 	}
 	var trees []graph.Tree
 	for _, name := range a.Image.Layers {
 		l := b.spec.Layers[name]
 		st, err := b.layerGraph(ctx, name, l, target, true)
 		if err != nil {
-			return llb.State{}, nil, nil, err
+			return platformGraph{}, err
 		}
 		trees = append(trees, graph.Tree{State: st, Dir: "/tree", Prefix: l.Prefix, Env: l.Env})
 	}
@@ -45,9 +44,9 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (llb.State,
 		Name: b.t.Name, App: a, Base: base, Binary: bin, Trees: trees, Platforms: ps, Loc: b.locator(),
 	}.Image()
 	if err != nil {
-		return llb.State{}, nil, nil, b.specError(b.t.Path+".image.user", err)
+		return platformGraph{}, b.specError(b.t.Path+".image.user", err)
 	}
-	return st, img, base.Config, nil
+	return platformGraph{state: st, image: img, base: base.Config}, nil
 }
 
 // binary is the graph of an app's programs for the target platform: a state

@@ -14,16 +14,18 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
-	"github.com/moby/buildkit/frontend/subrequests/convertllb"
-	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
-	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/strata-build/strata/spec"
 )
 
+// requestIDKey is the frontend option that makes a build a subrequest
+// (buildx's --call, strata llb).
+const requestIDKey = "requestid"
+
 // Build is the frontend's entry point, used by the frontend image and by the
-// strata CLI in-process alike.
+// strata CLI in-process alike. It is the one place that decides between
+// answering a subrequest and building the target for every platform.
 func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	bc, err := dockerui.NewClient(c)
 	if err != nil {
@@ -37,39 +39,49 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, withSpecSource(err, src.SourceMap)
 	}
-	t, err := s.Target(bc.Target)
-	var b *builder
-	h := subrequests(s, bc.Target)
-	h.ConvertLLB = func(ctx context.Context) (*convertllb.Result, error) {
-		if b == nil {
-			return nil, withSpecSource(err, src.SourceMap)
-		}
-		return b.convert(ctx)
+	if _, ok := bc.BuildOpts().Opts[requestIDKey]; ok {
+		res, err := answer(ctx, c, bc, s, src.SourceMap)
+		return res, withSpecSource(err, src.SourceMap)
 	}
+	b, err := newBuilder(c, bc, s, src.SourceMap)
 	if err != nil {
-		if res, ok, err := bc.HandleSubrequest(ctx, h); err != nil || ok {
-			return res, err // listing targets needs no valid target
-		}
-		return nil, withSpecSource(err, src.SourceMap)
+		return nil, err
 	}
-	b = &builder{
-		bc:     bc,
-		c:      c,
-		spec:   s,
-		t:      t,
-		sm:     src.SourceMap,
-		inputs: map[string]*inputEntry{},
-		loc:    locator(s, src.SourceMap),
-		build:  buildPlatform(bc),
-	}
-	if res, ok, err := bc.HandleSubrequest(ctx, h); err != nil || ok {
-		return res, err
-	}
-	rb, err := bc.Build(ctx, b.platform)
+	rb, err := bc.Build(ctx, b.solvePlatform)
 	if err != nil {
 		return nil, err
 	}
 	return rb.Finalize()
+}
+
+// newBuilder checks what holds for every platform (the target, the target
+// platforms, SOURCE_DATE_EPOCH) before any graph is made.
+func newBuilder(c gwclient.Client, bc *dockerui.Client, s *spec.Spec, sm *llb.SourceMap) (*builder, error) {
+	t, err := s.Target(bc.Target)
+	if err != nil {
+		return nil, withSpecSource(err, sm)
+	}
+	if v, ok := bc.BuildArgs["SOURCE_DATE_EPOCH"]; ok {
+		if _, err := strconv.ParseUint(v, 10, 63); err != nil {
+			return nil, fmt.Errorf("build arg SOURCE_DATE_EPOCH=%q: expected seconds since 1970", v)
+		}
+	}
+	b := &builder{
+		bc:     bc,
+		c:      c,
+		spec:   s,
+		t:      t,
+		sm:     sm,
+		inputs: map[string]*inputEntry{},
+		loc:    locator(s, sm),
+		build:  buildPlatform(bc),
+	}
+	for _, p := range b.targetPlatforms() {
+		if p.OS != "linux" {
+			return nil, fmt.Errorf("platform %s: Strata builds for linux only", platforms.Format(p))
+		}
+	}
+	return b, nil
 }
 
 // buildPlatform is where every command runs: the worker's own platform.
@@ -90,38 +102,48 @@ type builder struct {
 
 	inputsMu sync.Mutex
 	inputs   map[string]*inputEntry
-	rust     map[string]*rustEntry // by app name, guarded by inputsMu
-	loc      func(string) locOpt
-	build    ocispecs.Platform
+	// marshalMu makes the platforms' graphs marshal one at a time: they
+	// share states (the toolchains, a Rust build), and BuildKit's llb
+	// computes some of a state's values lazily with unguarded writes (a
+	// relative Dir, which WithImageConfig sets for an image with no working
+	// directory), a data race when two graphs are marshalled at once.
+	marshalMu sync.Mutex
+	rust      map[string]*rustEntry // by app name, guarded by inputsMu
+	loc       func(string) locOpt
+	build     ocispecs.Platform
 }
 
-// graph is the target's graph for one platform, its image config and the
-// config of its base image.
-func (b *builder) targetGraph(ctx context.Context, target ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
-	if v, ok := b.bc.BuildArgs["SOURCE_DATE_EPOCH"]; ok {
-		if _, err := strconv.ParseUint(v, 10, 63); err != nil {
-			return llb.State{}, nil, nil, fmt.Errorf("build arg SOURCE_DATE_EPOCH=%q: expected seconds since 1970", v)
-		}
-	}
-	if target.OS != "linux" {
-		return llb.State{}, nil, nil, fmt.Errorf("platform %s: Strata builds for linux only", platforms.Format(target))
-	}
-	if b.t.Function != "" {
+// platformGraph is a target's graph for one platform, the config of the
+// image it makes and the config of that image's base (nil when it has none:
+// scratch, or files rather than an image to run).
+type platformGraph struct {
+	state llb.State
+	image *dockerspec.DockerOCIImage
+	base  *dockerspec.DockerOCIImage
+}
+
+// targetGraph is the target's graph for one platform.
+func (b *builder) targetGraph(ctx context.Context, target ocispecs.Platform) (platformGraph, error) {
+	switch {
+	case b.t.Function != "":
 		return b.function(ctx, target)
-	}
-	if b.t.App != nil {
+	case b.t.App != nil:
 		return b.app(ctx, target)
 	}
 	return b.layer(ctx, target)
 }
 
-// marshalOpts applies --no-cache (for all targets, or this one), which
-// BuildKit leaves to the frontend.
-func (b *builder) marshalOpts() []llb.ConstraintsOpt {
+// definition is the target's marshalled graph for one platform. It applies
+// --no-cache (for all targets, or this one), which BuildKit leaves to the
+// frontend.
+func (b *builder) definition(ctx context.Context, g platformGraph) (*llb.Definition, error) {
+	var opts []llb.ConstraintsOpt
 	if b.bc.IsNoCache(b.t.Name) {
-		return []llb.ConstraintsOpt{llb.IgnoreCache}
+		opts = append(opts, llb.IgnoreCache)
 	}
-	return nil
+	b.marshalMu.Lock()
+	defer b.marshalMu.Unlock()
+	return g.state.Marshal(ctx, opts...)
 }
 
 // targetPlatform maps dockerui's nil (no platform asked for) to the build platform.
@@ -130,17 +152,6 @@ func (b *builder) targetPlatform(tp *ocispecs.Platform) ocispecs.Platform {
 		return b.build
 	}
 	return platforms.Normalize(*tp)
-}
-
-// definition is the target's marshalled graph for one platform, its image
-// config and the config of its base image.
-func (b *builder) definition(ctx context.Context, tp *ocispecs.Platform) (*llb.Definition, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
-	st, img, baseImg, err := b.targetGraph(ctx, b.targetPlatform(tp))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	def, err := st.Marshal(ctx, b.marshalOpts()...)
-	return def, img, baseImg, err
 }
 
 // solve runs a graph and returns its one result.
@@ -152,8 +163,14 @@ func (b *builder) solve(ctx context.Context, def *llb.Definition) (gwclient.Refe
 	return res.SingleRef()
 }
 
-func (b *builder) platform(ctx context.Context, tp *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
-	def, img, baseImg, err := b.definition(ctx, tp)
+// solvePlatform builds the target for one platform (dockerui's Build calls
+// it for each, and puts the results together).
+func (b *builder) solvePlatform(ctx context.Context, tp *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+	g, err := b.targetGraph(ctx, b.targetPlatform(tp))
+	if err != nil {
+		return nil, err
+	}
+	def, err := b.definition(ctx, g)
 	if err != nil {
 		return nil, err
 	}
@@ -170,27 +187,5 @@ func (b *builder) platform(ctx context.Context, tp *ocispecs.Platform, _ int) (*
 	if err != nil {
 		return nil, err
 	}
-	return &dockerui.BuildResult{Reference: ref, Image: img, BaseImage: baseImg}, nil
-}
-
-// convert answers the convertllb subrequest (strata llb): the graph for
-// the first target platform, marshalled, not solved.
-func (b *builder) convert(ctx context.Context) (*convertllb.Result, error) {
-	var tp *ocispecs.Platform
-	if len(b.bc.TargetPlatforms) > 0 {
-		tp = &b.bc.TargetPlatforms[0]
-	}
-	def, _, _, err := b.definition(ctx, tp)
-	if err != nil {
-		return nil, err
-	}
-	res := &convertllb.Result{Def: map[digest.Digest]*pb.Op{}, Metadata: def.Metadata, Source: def.Source}
-	for _, dt := range def.Def {
-		var op pb.Op
-		if err := op.UnmarshalVT(dt); err != nil {
-			return nil, err
-		}
-		res.Def[digest.FromBytes(dt)] = &op
-	}
-	return res, nil
+	return &dockerui.BuildResult{Reference: ref, Image: g.image, BaseImage: g.base}, nil
 }

@@ -14,23 +14,23 @@ import (
 
 // function is the graph of an app's function code package for one target
 // platform: a filesystem holding NAME.zip.
-func (b *builder) function(ctx context.Context, target ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
+func (b *builder) function(ctx context.Context, target ocispecs.Platform) (platformGraph, error) {
 	a := b.t.App
 	bin, err := b.binary(ctx, b.t.AppName, a, target)
 	if err != nil {
-		return llb.State{}, nil, nil, err
+		return platformGraph{}, err
 	}
 	ps := graph.Platforms{Build: b.build, Target: target}
 	helper, err := b.helper(ctx, b.t.Path)
 	if err != nil {
-		return llb.State{}, nil, nil, err
+		return platformGraph{}, err
 	}
 	st, err := graph.FunctionPackage(b.t.Name, b.t.Function, graph.AppBinary{Name: a.Binary, State: bin},
 		helper, ps, b.bc.BuildArgs["SOURCE_DATE_EPOCH"], b.locator())
 	if err != nil {
-		return llb.State{}, nil, nil, err
+		return platformGraph{}, err
 	}
-	return st, filesConfig(target), nil, nil
+	return platformGraph{state: st, image: filesConfig(target)}, nil
 }
 
 // helper is the strata-layer helper, compiled for the build platform.

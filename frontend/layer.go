@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/moby/buildkit/client/llb"
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
 	"github.com/strata-build/strata/graph"
@@ -18,12 +17,12 @@ const aptImage = "debian:bookworm"
 
 // layer is the graph of a function layer for one target platform: a
 // filesystem holding the archive, its manifest and its size report.
-func (b *builder) layer(ctx context.Context, target ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
+func (b *builder) layer(ctx context.Context, target ocispecs.Platform) (platformGraph, error) {
 	st, err := b.layerGraph(ctx, b.t.Name, b.t.Layer, target, false)
 	if err != nil {
-		return llb.State{}, nil, nil, err
+		return platformGraph{}, err
 	}
-	return st, filesConfig(target), nil, nil
+	return platformGraph{state: st, image: filesConfig(target)}, nil
 }
 
 // layerGraph builds the named layer of the spec for the target platform;

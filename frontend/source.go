@@ -36,11 +36,14 @@ func rangeOf(p spec.Pos) *pb.Range {
 }
 
 // withSpecSource attaches the spec's text and the place of each problem to
-// an error, which buildx prints with the offending lines.
+// an error, which buildx prints with the offending lines. An error that
+// carries them already is left as it is (buildx would print them twice).
 func withSpecSource(err error, sm *llb.SourceMap) error {
 	var list spec.Errors
 	var one *spec.Error
 	switch {
+	case len(errdefs.Sources(err)) > 0:
+		return err
 	case errors.As(err, &list):
 	case errors.As(err, &one):
 		list = spec.Errors{one}

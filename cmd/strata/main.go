@@ -35,7 +35,7 @@ func main() {
 	case "llb":
 		err = printLLB(ctx, args)
 	case "validate":
-		err = validate(args)
+		err = validate(args, os.Stdout)
 	case "schema":
 		err = schema()
 	case "-h", "-help", "--help", "help":

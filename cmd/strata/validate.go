@@ -3,12 +3,14 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/strata-build/strata/spec"
 )
 
-func validate(args []string) error {
+// validate loads a spec and prints its targets to out, one a line.
+func validate(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("strata validate", flag.ContinueOnError)
 	file := fs.String("f", "strata.yaml", "the spec file")
 	if err := parseInterspersed(fs, args); err != nil {
@@ -26,7 +28,9 @@ func validate(args []string) error {
 		return err
 	}
 	for _, t := range s.Targets() {
-		fmt.Println(t)
+		if _, err := fmt.Fprintln(out, t); err != nil {
+			return err
+		}
 	}
 	return nil
 }
