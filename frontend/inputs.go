@@ -117,7 +117,14 @@ func (b *builder) baseImage(ctx context.Context, ref string, target ocispecs.Pla
 	if base.Passwd, err = readIfExists(ctx, ref0, "/etc/passwd"); err != nil {
 		return base, err
 	}
-	base.Group, err = readIfExists(ctx, ref0, "/etc/group")
+	if base.Group, err = readIfExists(ctx, ref0, "/etc/group"); err != nil {
+		return base, err
+	}
+	// Debian's /etc/os-release is a link to this file.
+	if base.OSRelease, err = readIfExists(ctx, ref0, "/usr/lib/os-release"); err != nil || base.OSRelease != nil {
+		return base, err
+	}
+	base.OSRelease, err = readIfExists(ctx, ref0, "/etc/os-release")
 	return base, err
 }
 

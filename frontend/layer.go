@@ -6,14 +6,9 @@ import (
 
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/pkg/errors"
 	"github.com/strata-build/strata/graph"
 	"github.com/strata-build/strata/spec"
 )
-
-// aptImage is the image whose apt resolves a layer's Debian packages, on
-// the build platform (named context "debian" replaces it).
-const aptImage = "debian:bookworm"
 
 // layer is the graph of a function layer for one target platform: a
 // filesystem holding the archive, its manifest and its size report.
@@ -34,9 +29,9 @@ func (b *builder) layerGraph(ctx context.Context, name string, l *spec.Layer, ta
 		Epoch: b.bc.BuildArgs["SOURCE_DATE_EPOCH"], Apps: map[string]graph.AppBinary{}}
 	fail := func(err error) (llb.State, error) { return llb.State{}, err }
 	if l.Sources.Debian != nil || l.Strip {
-		apt, err := b.input(ctx, "debian", aptImage, b.build)
+		apt, err := b.aptState(ctx, path+".sources.debian")
 		if err != nil {
-			return fail(b.specError(path+".sources.debian", errors.Wrap(err, "apt image")))
+			return fail(err)
 		}
 		lb.Apt = apt.State
 	}

@@ -25,6 +25,8 @@ apt-get "$@" -q -y install --download-only $PACKAGES
 n=0
 for deb in $A/cache/archives/*.deb; do
 	pkg=$(dpkg-deb -f "$deb" Package)
+	# SKIP: packages the consumer has already (zig's own libc for a sysroot).
+	case " ${SKIP:-} " in *" $pkg "*) continue ;; esac
 	# Unpack as dpkg-deb -x does, and list what came from where; each
 	# command checked (sh has no pipefail).
 	dpkg-deb --fsys-tarfile "$deb" >$A/pkg.tar
@@ -45,5 +47,13 @@ done | grep -v '\$' | sort -k1,1nr | while read -r prio link target; do
   ln -s "$target" "$OUT$link"
   printf '%s\t%s\n' ".$link" alternatives >> $OUT/.strata/packages.tsv
 done
+# LINKS_AT: where the tree is mounted for a compiler; absolute links
+# (Debian's lib*.so -> /lib/...) would lead it out of the tree.
+if [ -n "${LINKS_AT:-}" ]; then
+	find "$OUT" -type l | while read -r l; do
+		t=$(readlink "$l")
+		case $t in /*) ln -sfn "$LINKS_AT$t" "$l" ;; esac
+	done
+fi
 rm -f $A/pkg.tar $A/pkg.list
 echo "unpacked $n packages for $ARCH from $SUITE"

@@ -22,6 +22,9 @@ type Base struct {
 	Config  *dockerspec.DockerOCIImage // nil for scratch
 	Passwd  []byte                     // the base's /etc/passwd; nil when it has none
 	Group   []byte                     // the base's /etc/group; nil when it has none
+	// OSRelease is the base's /etc/os-release (which Debian suite it is);
+	// nil when it has none.
+	OSRelease []byte
 }
 
 // AppImage is the input of an app's image.

@@ -13,9 +13,6 @@ import (
 	"github.com/strata-build/strata/spec"
 )
 
-//go:embed debian.sh
-var debianScript string
-
 // LayerBuild is the input of a function layer's build.
 type LayerBuild struct {
 	Name      string
@@ -46,23 +43,12 @@ func (b LayerBuild) Root() (llb.State, error) {
 	p := "layers." + b.Name + ".sources"
 	var parts []llb.State
 	if d := src.Debian; d != nil {
-		arch, err := debianArch(b.Platforms.Target.Architecture, b.Platforms.Target.Variant)
+		arch, err := DebianArchFor(b.Platforms.Target)
 		if err != nil {
 			return llb.State{}, err
 		}
-		script := llb.Scratch().File(llb.Mkfile("/debian.sh", 0o755, []byte(debianScript), llb.WithCreatedTime(epoch)),
-			llb.WithCustomName("[strata] debian.sh"))
-		run := b.Apt.Platform(b.Platforms.Build).Run(
-			llb.Args([]string{"/bin/sh", "/strata/debian.sh"}),
-			llb.AddMount("/strata", script, llb.Readonly),
-			llb.AddEnv("ARCH", arch), llb.AddEnv("SUITE", d.Suite), llb.AddEnv("MIRROR", d.Mirror),
-			llb.AddEnv("SECURITY", strconv.FormatBool(*d.Security)),
-			llb.AddEnv("PACKAGES", strings.Join(d.Packages, " ")), llb.AddEnv("OUT", "/out"),
-			llb.AddEnv("PATH", buildPath), llb.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
-			llb.WithCustomNamef("[%s] apt: %s for %s (%s)", b.Name, strings.Join(d.Packages, " "), arch, d.Suite),
-			b.Loc.at(p+".debian"),
-		)
-		parts = append(parts, run.AddMount("/out", llb.Scratch()))
+		parts = append(parts, DebianPackages{Name: b.Name, Apt: b.Apt, Build: b.Platforms.Build, Arch: arch,
+			Suite: d.Suite, Mirror: d.Mirror, Security: *d.Security, Packages: d.Packages, Loc: b.Loc.at(p + ".debian")}.Unpacked())
 	}
 	for i, im := range src.Images {
 		fa := b.copies(b.Images[i], im.Paths)
@@ -163,22 +149,6 @@ func (b LayerBuild) Archive() (llb.State, error) {
 		b.Loc.at("layers."+b.Name),
 	)
 	return run.AddMount("/out", llb.Scratch()), nil
-}
-
-// debianArch maps an OCI architecture to Debian's.
-func debianArch(arch, variant string) (string, error) {
-	switch arch {
-	case "amd64", "arm64":
-		return arch, nil
-	case "386":
-		return "i386", nil
-	case "arm":
-		if variant == "v7" || variant == "" {
-			return "armhf", nil
-		}
-		return "armel", nil
-	}
-	return "", fmt.Errorf("layers are built for amd64, arm64, arm and 386; not %s", arch)
 }
 
 // FunctionPackage is an app's function code package: its program alone at

@@ -28,7 +28,19 @@ type RustInputs struct {
 	// Exclude lists files of the workspace that are no sources (the spec
 	// itself), so that editing them does not re-run the compile.
 	Exclude []string
-	Loc     Locator
+	// Apt and Debian are where the app's build_packages come from: a
+	// Debian image with apt for the build platform, and the archive
+	// (its suite matches the base image's).
+	Apt    llb.State
+	Debian DebianArchive
+	Loc    Locator
+}
+
+// DebianArchive is a suite of a Debian mirror.
+type DebianArchive struct {
+	Suite    string
+	Mirror   string
+	Security bool // the suite's security updates too
 }
 
 // RustBuild is a Rust app's build. Every target platform compiles in one
@@ -47,6 +59,8 @@ type RustBuild struct {
 	env  map[string]string
 	// The kinds of link the zig warm-up prepares.
 	links []zigLink
+	// sysroots are the targets' build_packages, by mount point.
+	sysroots map[string]llb.State
 }
 
 // NewRustBuild checks that Rust and zig can build for the build and
@@ -54,7 +68,7 @@ type RustBuild struct {
 // the build's triples, zig targets, cargo arguments and environment.
 func NewRustBuild(in RustInputs) (RustBuild, error) {
 	opt := in.App.Rust
-	r := RustBuild{in: in, tripleOf: map[string]string{}}
+	r := RustBuild{in: in, tripleOf: map[string]string{}, sysroots: map[string]llb.State{}}
 	host, err := RustTriple(in.Build, "gnu")
 	if err != nil {
 		return RustBuild{}, err
@@ -62,15 +76,28 @@ func NewRustBuild(in RustInputs) (RustBuild, error) {
 	if r.host, err = zigcc.For(host, opt.Glibc); err != nil {
 		return RustBuild{}, err
 	}
+	platformOf := map[string]ocispecs.Platform{}
 	for _, p := range in.Targets {
-		if r.tripleOf[platformString(p)], err = RustTriple(p, opt.Libc); err != nil {
+		t, err := RustTriple(p, opt.Libc)
+		if err != nil {
 			return RustBuild{}, err
 		}
+		r.tripleOf[platformString(p)], platformOf[t] = t, p
 	}
 	for _, t := range slices.Compact(slices.Sorted(maps.Values(r.tripleOf))) {
 		zt, err := zigcc.For(t, opt.Glibc)
 		if err != nil {
 			return RustBuild{}, err
+		}
+		if len(in.App.BuildPackages) > 0 {
+			if zt.Sysroot, err = r.sysroot(platformOf[t]); err != nil {
+				return RustBuild{}, err
+			}
+		}
+		if zt.Rust == r.host.Rust {
+			// Build scripts of the build platform's own triple use the
+			// same wrappers: cargo and cc-rs read them by triple.
+			r.host = zt
 		}
 		r.targets = append(r.targets, zt)
 	}
@@ -137,6 +164,9 @@ func (r RustBuild) run(st llb.State, script, name, specPath string, extra ...llb
 		llb.AddMount(path.Join(r.in.CargoHome, "git"), llb.Scratch(), llb.AsPersistentCacheDir("strata-cargo-git", llb.CacheMountShared)),
 		llb.WithCustomName(name),
 		r.in.Loc.at(specPath),
+	}
+	for _, dir := range slices.Sorted(maps.Keys(r.sysroots)) {
+		opts = append(opts, llb.AddMount(dir, r.sysroots[dir], llb.Readonly))
 	}
 	opt := r.in.App.Rust
 	for _, s := range opt.Secrets {

@@ -48,6 +48,17 @@ func (a *App) applyDefaults(name string) {
 	if a.Path == "" {
 		a.Path = facts.DefaultAppPath
 	}
+	if a.Debian == nil {
+		a.Debian = &DebianArchive{}
+	}
+	if a.Debian.Mirror == "" {
+		a.Debian.Mirror = facts.DefaultDebianMirror
+	}
+	a.Debian.Mirror = strings.TrimRight(a.Debian.Mirror, "/")
+	if a.Debian.Security == nil {
+		on := facts.DefaultDebianSecurity
+		a.Debian.Security = &on
+	}
 	a.Path = path.Clean(a.Path)
 	if a.Binary == "" {
 		a.Binary = name

@@ -81,7 +81,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown language", "version: 1\napps:\n  web:\n    lang: rsut\n",
 			`strata.yaml:4:5: apps.web.lang: unknown language "rsut" (expected go, rust)`},
 		{"unknown key", "version: 1\napps:\n  web:\n    lang: go\n    lnag: go\n",
-			`strata.yaml:5:5: apps.web: unknown key "lnag" (expected binary, functions, go, image, lang, path, rust)`},
+			`strata.yaml:5:5: apps.web: unknown key "lnag" (expected binary, build_packages, debian, functions, go, image, lang, path, rust)`},
 		{"wrong type", "version: 1\napps:\n  web:\n    lang: go\n    go:\n      cgo: maybe\n",
 			`strata.yaml:6:12: apps.web.go.cgo: expected true or false, got "maybe"`},
 		{"list for string", "version: 1\napps:\n  web:\n    lang: [go]\n",

@@ -42,6 +42,11 @@ var schemaFacts = map[string]map[string]keyFacts{
 		"mirror":   {def: facts.DefaultDebianMirror},
 		"security": {def: facts.DefaultDebianSecurity},
 	},
+	"DebianArchive": {
+		"suite":    {enum: anys(facts.DebianSuites)},
+		"mirror":   {def: facts.DefaultDebianMirror},
+		"security": {def: facts.DefaultDebianSecurity},
+	},
 	"App": {
 		"lang":      {enum: anys(Languages)},
 		"path":      {def: facts.DefaultAppPath},

@@ -102,6 +102,17 @@ type DebianSource struct {
 	Security *bool `yaml:"security,omitempty" json:"security,omitempty"`
 }
 
+// DebianArchive is where an app's Debian packages come from.
+type DebianArchive struct {
+	// Suite of Debian; default: the base image's (its /etc/os-release
+	// names it), bookworm for scratch or a base that is no Debian.
+	Suite string `yaml:"suite,omitempty" json:"suite,omitempty"`
+	// Mirror of the Debian archive.
+	Mirror string `yaml:"mirror,omitempty" json:"mirror,omitempty"`
+	// Security adds the suite's security updates (MIRROR-security).
+	Security *bool `yaml:"security,omitempty" json:"security,omitempty"`
+}
+
 // ImageSource copies paths out of an image for the target platform.
 type ImageSource struct {
 	Ref   string   `yaml:"ref" json:"ref" jsonschema:"required"`
@@ -122,6 +133,14 @@ type App struct {
 	Go *GoOptions `yaml:"go,omitempty" json:"go,omitempty"`
 	// Rust holds the options of a Rust app.
 	Rust *RustOptions `yaml:"rust,omitempty" json:"rust,omitempty"`
+	// BuildPackages are Debian packages whose headers and libraries the
+	// build compiles and links against (libssl-dev, libsqlite3-dev): resolved
+	// for each target architecture and unpacked into a sysroot on the build
+	// platform, where zig and pkg-config find them. Nothing of the target
+	// runs. Rust apps with libc gnu.
+	BuildPackages []string `yaml:"build_packages,omitempty" json:"build_packages,omitempty"`
+	// Debian is the archive the app's packages come from.
+	Debian *DebianArchive `yaml:"debian,omitempty" json:"debian,omitempty"`
 	// Image describes the app image.
 	Image *Image `yaml:"image,omitempty" json:"image,omitempty"`
 	// Functions are the function code packages to build besides the

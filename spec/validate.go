@@ -101,6 +101,7 @@ func (a *App) validate(c *errs, s *Spec, p string) {
 	if a.Image != nil {
 		a.Image.validate(c, s, p+".image")
 	}
+	a.validatePackages(c, s, p)
 	for i, f := range a.Functions {
 		q := fmt.Sprintf("%s.functions[%d]", p, i)
 		name := FunctionTarget(p[len("apps."):], f)
@@ -500,4 +501,27 @@ func oneOf(choices []string) string {
 		return strings.Join(choices, "")
 	}
 	return strings.Join(choices[:len(choices)-1], ", ") + " or " + choices[len(choices)-1]
+}
+
+// validatePackages checks an app's Debian packages and their archive.
+func (a *App) validatePackages(c *errs, s *Spec, p string) {
+	if d := a.Debian; d != nil && d.Suite != "" && !contains(facts.DebianSuites, d.Suite) {
+		c.add(s.Pos(p+".debian.suite"), p+".debian.suite", "unknown suite %q (expected %s)", d.Suite, oneOf(facts.DebianSuites))
+	}
+	if len(a.BuildPackages) == 0 {
+		return
+	}
+	q := p + ".build_packages"
+	switch {
+	case a.Lang == "go":
+		c.add(s.Pos(q), q, "build_packages are for Rust apps so far (Go with cgo is not built against them yet)")
+	case a.Rust != nil && a.Rust.Libc == "musl":
+		c.add(s.Pos(q), q, "build_packages are Debian's, linked against glibc: they need rust.libc gnu, not musl")
+	}
+	for i, pkg := range a.BuildPackages {
+		if !debPackage.MatchString(pkg) {
+			q := fmt.Sprintf("%s[%d]", q, i)
+			c.add(s.Pos(q), q, "invalid package name %q (expected a Debian package name, such as libssl-dev)", pkg)
+		}
+	}
 }

@@ -12,12 +12,51 @@ import (
 	"strings"
 
 	"github.com/strata-build/strata/facts"
+	"github.com/strata-build/strata/shell"
 )
 
 // Target is one Rust target triple and the zig target it maps to.
 type Target struct {
-	Rust string // x86_64-unknown-linux-gnu
-	Zig  string // x86_64-linux-gnu.2.17
+	Rust    string // x86_64-unknown-linux-gnu
+	Zig     string // x86_64-linux-gnu.2.17
+	Sysroot Sysroot
+}
+
+// Sysroot is the headers and libraries of the target's Debian packages
+// (libssl-dev), unpacked on the build platform and mounted at Dir. zig
+// still brings the C library: its headers come first, the sysroot's after
+// them, so that the floor's glibc is what the program is compiled against.
+type Sysroot struct {
+	Dir       string // "" when the target has none
+	Multiarch string // aarch64-linux-gnu: Debian's directory of the target's files
+}
+
+// LibcPackages are the Debian packages of the C library, which zig brings
+// for the target itself: a sysroot leaves them out, so that neither their
+// headers nor their linker scripts (libc.so names /lib/... paths) are seen.
+var LibcPackages = []string{"libc6", "libc6-dev", "libc-dev-bin", "linux-libc-dev"}
+
+// flags are the compiler and linker flags of the sysroot: header
+// directories after zig's own, and library directories (zig 0.11 takes no
+// -rpath-link; its linker finds the libraries' own needs without it).
+func (s Sysroot) flags() []string {
+	if s.Dir == "" {
+		return nil
+	}
+	var out []string
+	for _, inc := range []string{"usr/include/" + s.Multiarch, "usr/include"} {
+		out = append(out, "-idirafter", path.Join(s.Dir, inc))
+	}
+	libs := []string{path.Join(s.Dir, "usr/lib", s.Multiarch), path.Join(s.Dir, "lib", s.Multiarch), path.Join(s.Dir, "usr/lib")}
+	for _, l := range libs {
+		out = append(out, "-L"+l)
+	}
+	return out
+}
+
+// pkgConfigDirs are where the sysroot's .pc files are.
+func (s Sysroot) pkgConfigDirs() string {
+	return path.Join(s.Dir, "usr/lib", s.Multiarch, "pkgconfig") + ":" + path.Join(s.Dir, "usr/share/pkgconfig")
 }
 
 // For maps a Rust target triple to zig's, with the glibc floor for gnu
@@ -85,7 +124,7 @@ while [ "$n" -gt 0 ]; do
 	esac
 	set -- "$@" "$a"
 done
-exec %[3]s %[1]s -target %[2]s "$@"
+exec %[3]s %[1]s -target %[2]s%[6]s "$@"
 `
 
 // cpuFlags are the wrapper's shell functions that translate GCC's and
@@ -265,23 +304,56 @@ zigname() {
 func Files(dir, zig string, t Target) map[string][]byte {
 	out := map[string][]byte{}
 	arch, _, _ := strings.Cut(t.Zig, "-")
+	sysroot := ""
+	if f := t.Sysroot.flags(); len(f) > 0 {
+		sysroot = " " + shell.Join(f)
+	}
 	for _, tool := range []string{"cc", "c++"} {
-		out[path.Join(dir, tool+"-"+t.Rust)] = []byte(fmt.Sprintf(wrapper, tool, t.Zig, zig, arch, cpuFlags))
+		out[path.Join(dir, tool+"-"+t.Rust)] = []byte(fmt.Sprintf(wrapper, tool, t.Zig, zig, arch, cpuFlags, sysroot))
 	}
 	out[path.Join(dir, "ar-"+t.Rust)] = []byte(fmt.Sprintf("#!/bin/sh\n# strata: zig ar for %s\nexec %s ar \"$@\"\n", t.Rust, zig))
+	if t.Sysroot.Dir != "" {
+		out[path.Join(dir, "pkg-config-"+t.Rust)] = []byte(fmt.Sprintf(pkgConfig, t.Rust,
+			shell.Quote(t.Sysroot.Dir), shell.Quote(t.Sysroot.pkgConfigDirs())))
+	}
 	return out
 }
+
+// pkgConfig runs the toolchain image's pkg-config on a target's sysroot:
+// its .pc files only, their paths under the sysroot. The pkg-config crate
+// runs it for the target (PKG_CONFIG_<triple>), and so can any build
+// script that reads PKG_CONFIG.
+const pkgConfig = `#!/bin/sh
+# strata: pkg-config for %[1]s, in its sysroot
+command -v pkg-config >/dev/null 2>&1 || {
+	echo "strata: build_packages need pkg-config in the Rust toolchain image (the official rust images have it)" >&2
+	exit 127
+}
+PKG_CONFIG_SYSROOT_DIR=%[2]s
+PKG_CONFIG_LIBDIR=%[3]s
+export PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR
+unset PKG_CONFIG_PATH
+exec pkg-config "$@"
+`
 
 // Env is what cargo and cc-rs read to use the wrappers of a target.
 func Env(dir string, t Target) map[string]string {
 	under := strings.ReplaceAll(t.Rust, "-", "_")
 	cc := path.Join(dir, "cc-"+t.Rust)
-	return map[string]string{
+	env := map[string]string{
 		"CC_" + under:  cc,
 		"CXX_" + under: path.Join(dir, "c++-"+t.Rust),
 		"AR_" + under:  path.Join(dir, "ar-"+t.Rust),
 		"CARGO_TARGET_" + strings.ToUpper(under) + "_LINKER": cc,
 	}
+	if t.Sysroot.Dir != "" {
+		// The pkg-config crate takes the per-target variables for cross
+		// builds; PKG_CONFIG_<triple> is the wrapper above.
+		env["PKG_CONFIG_"+under] = path.Join(dir, "pkg-config-"+t.Rust)
+		env["PKG_CONFIG_SYSROOT_DIR_"+under] = t.Sysroot.Dir
+		env["PKG_CONFIG_LIBDIR_"+under] = t.Sysroot.pkgConfigDirs()
+	}
+	return env
 }
 
 // WarmSource is the C program a warm-up link compiles.

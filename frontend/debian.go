@@ -1,0 +1,60 @@
+package frontend
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/pkg/errors"
+	"github.com/strata-build/strata/facts"
+	"github.com/strata-build/strata/graph"
+	"github.com/strata-build/strata/spec"
+)
+
+// aptImage is the image whose apt resolves Debian packages, on the build
+// platform (named context "debian" replaces it).
+const aptImage = "debian:bookworm"
+
+// appArchive is where an app's Debian packages come from: the spec's
+// suite, or the base image's, so that the libraries built against are
+// the ones the image runs with.
+func (b *builder) appArchive(ctx context.Context, name string, a *spec.App) (graph.DebianArchive, error) {
+	d := graph.DebianArchive{Suite: a.Debian.Suite, Mirror: a.Debian.Mirror, Security: *a.Debian.Security}
+	if d.Suite != "" {
+		return d, nil
+	}
+	d.Suite = facts.DefaultDebianSuite
+	if a.Image.Base == "scratch" {
+		return d, nil
+	}
+	base, err := b.baseImage(ctx, a.Image.Base, b.targetPlatforms()[0])
+	if err != nil {
+		return d, b.specError("apps."+name+".image.base", err)
+	}
+	if s := codename(base.OSRelease); slices.Contains(facts.DebianSuites, s) {
+		d.Suite = s
+	}
+	return d, nil
+}
+
+// codename is VERSION_CODENAME of an os-release file.
+func codename(osRelease []byte) string {
+	sc := bufio.NewScanner(bytes.NewReader(osRelease))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VERSION_CODENAME="); ok {
+			return strings.Trim(v, `"'`)
+		}
+	}
+	return ""
+}
+
+// aptState is the apt image for the build platform.
+func (b *builder) aptState(ctx context.Context, specPath string) (*resolved, error) {
+	apt, err := b.input(ctx, "debian", aptImage, b.build)
+	if err != nil {
+		return nil, b.specError(specPath, errors.Wrap(err, "apt image"))
+	}
+	return apt, nil
+}
