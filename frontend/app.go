@@ -40,9 +40,15 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGr
 		}
 		trees = append(trees, graph.Tree{State: st, Dir: "/tree", Prefix: l.Prefix, Env: l.Env})
 	}
-	st, img, err := graph.AppImage{
-		Name: b.t.Name, App: a, Base: base, Binary: bin, Trees: trees, Platforms: ps, Loc: b.locator(),
-	}.Image()
+	ai := graph.AppImage{Name: b.t.Name, App: a, Base: base, Binary: bin, Trees: trees, Platforms: ps, Loc: b.locator()}
+	if len(a.Packages) > 0 {
+		pkgs, err := b.runtimePackages(ctx, b.t.Name, a, base, target)
+		if err != nil {
+			return platformGraph{}, err
+		}
+		ai.Packages = &pkgs
+	}
+	st, img, err := ai.Image()
 	if err != nil {
 		return platformGraph{}, b.specError(b.t.Path+".image.user", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
 	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/graph"
@@ -57,4 +59,48 @@ func (b *builder) aptState(ctx context.Context, specPath string) (*resolved, err
 		return nil, b.specError(specPath, errors.Wrap(err, "apt image"))
 	}
 	return apt, nil
+}
+
+// runtimePackages are an app's run-time packages for the target platform,
+// unpacked, but for the packages the base image has already.
+func (b *builder) runtimePackages(ctx context.Context, name string, a *spec.App, base graph.Base, target ocispecs.Platform) (llb.State, error) {
+	p := "apps." + name + ".packages"
+	apt, err := b.aptState(ctx, p)
+	if err != nil {
+		return llb.State{}, err
+	}
+	archive, err := b.appArchive(ctx, name, a)
+	if err != nil {
+		return llb.State{}, err
+	}
+	arch, err := graph.DebianArchFor(target)
+	if err != nil {
+		return llb.State{}, b.specError(p, err)
+	}
+	return graph.DebianPackages{Name: name, Apt: apt.State, Build: b.build, Arch: arch,
+		Suite: archive.Suite, Mirror: archive.Mirror, Security: archive.Security, Packages: a.Packages,
+		Skip: installed(base.DpkgStatus), MergedUsr: base.Scratch || facts.DebianMergedUsr[archive.Suite],
+		Loc: b.locator(), SpecPath: p}.Unpacked(), nil
+}
+
+// installed are the packages a dpkg status file says are installed.
+func installed(status []byte) []string {
+	var out []string
+	for _, para := range strings.Split(string(status), "\n\n") {
+		var pkg string
+		ok := false
+		for _, line := range strings.Split(para, "\n") {
+			if v, found := strings.CutPrefix(line, "Package: "); found {
+				pkg = strings.TrimSpace(v)
+			}
+			if v, found := strings.CutPrefix(line, "Status: "); found {
+				ok = strings.HasSuffix(strings.TrimSpace(v), " installed")
+			}
+		}
+		if pkg != "" && ok {
+			out = append(out, pkg)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -120,6 +120,9 @@ func (b *builder) baseImage(ctx context.Context, ref string, target ocispecs.Pla
 	if base.Group, err = readIfExists(ctx, ref0, "/etc/group"); err != nil {
 		return base, err
 	}
+	if base.DpkgStatus, err = readIfExists(ctx, ref0, "/var/lib/dpkg/status"); err != nil {
+		return base, err
+	}
 	// Debian's /etc/os-release is a link to this file.
 	if base.OSRelease, err = readIfExists(ctx, ref0, "/usr/lib/os-release"); err != nil || base.OSRelease != nil {
 		return base, err

@@ -35,7 +35,11 @@ type DebianPackages struct {
 	// symbolic links (Debian's lib*.so links are) are made to point there,
 	// so that a compiler following them stays inside the tree.
 	LinksAt string
-	Loc     llb.ConstraintsOpt
+	// MergedUsr moves what packages put in /lib, /bin and /sbin under
+	// /usr, for a tree that goes onto a merged-/usr system.
+	MergedUsr bool
+	Loc       Locator
+	SpecPath  string // where the packages are named in the spec
 }
 
 // DebianArchFor is the Debian architecture of a platform.
@@ -75,8 +79,9 @@ func (d DebianPackages) Unpacked() llb.State {
 	if d.LinksAt != "" {
 		opts = append(opts, llb.AddEnv("LINKS_AT", d.LinksAt))
 	}
-	if d.Loc != nil {
-		opts = append(opts, d.Loc)
+	if d.MergedUsr {
+		opts = append(opts, llb.AddEnv("MERGED_USR", "1"))
 	}
+	opts = append(opts, d.Loc.at(d.SpecPath))
 	return d.Apt.Platform(d.Build).Run(opts...).AddMount("/out", llb.Scratch())
 }

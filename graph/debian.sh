@@ -47,6 +47,18 @@ done | grep -v '\$' | sort -k1,1nr | while read -r prio link target; do
   ln -s "$target" "$OUT$link"
   printf '%s\t%s\n' ".$link" alternatives >> $OUT/.strata/packages.tsv
 done
+# MERGED_USR: the tree goes onto a merged-/usr system (Debian 12 and
+# later), whose /lib, /bin and /sbin are links into /usr; a directory of
+# the same name in an image layer above would replace the link.
+if [ -n "${MERGED_USR:-}" ]; then
+	for d in bin sbin lib lib32 lib64 libx32; do
+		if [ -d "$OUT/$d" ] && [ ! -L "$OUT/$d" ]; then
+			mkdir -p "$OUT/usr/$d"
+			cp -a "$OUT/$d/." "$OUT/usr/$d/"
+			rm -rf "${OUT:?}/$d"
+		fi
+	done
+fi
 # LINKS_AT: where the tree is mounted for a compiler; absolute links
 # (Debian's lib*.so -> /lib/...) would lead it out of the tree.
 if [ -n "${LINKS_AT:-}" ]; then

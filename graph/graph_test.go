@@ -3,12 +3,14 @@ package graph
 import (
 	"context"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
 )
@@ -303,5 +305,34 @@ func TestImageHoldsLayerEnv(t *testing.T) {
 		if !strings.Contains(env, want) {
 			t.Errorf("env lacks %s: %s", want, env)
 		}
+	}
+}
+
+// Run-time packages are an image layer of their own between the base and
+// the app's files; the apt step that unpacks them runs on the build
+// platform, and no other exec is in the image's graph.
+func TestImageRuntimePackages(t *testing.T) {
+	a := loadApp(t, webSpec)
+	pkgs := DebianPackages{Name: "web", Apt: llb.Image("debian:bookworm"), Build: amd64, Arch: facts.DebianArchs[1],
+		Suite: "bookworm", Mirror: "http://deb.debian.org/debian", Packages: []string{"libssl3"}, Skip: []string{"libc6"}, MergedUsr: true}.Unpacked()
+	st, _, err := AppImage{Name: "web", App: a, Base: Base{State: llb.Image("debian")}, Binary: llb.Scratch(), Packages: &pkgs,
+		Platforms: Platforms{Build: amd64, Target: arm64}}.Image()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var merge *pb.MergeOp
+	for _, op := range ops(t, st) {
+		if e := op.GetExec(); e != nil {
+			if op.Platform.Architecture != "amd64" || !slices.Contains(e.Meta.Env, "PACKAGES=libssl3") ||
+				!slices.Contains(e.Meta.Env, "SKIP=libc6") || !slices.Contains(e.Meta.Env, "MERGED_USR=1") {
+				t.Errorf("exec %v on %s, env %v", e.Meta.Args, op.Platform.Architecture, e.Meta.Env)
+			}
+		}
+		if m := op.GetMerge(); m != nil {
+			merge = m
+		}
+	}
+	if merge == nil || len(merge.Inputs) != 3 {
+		t.Fatalf("merge = %v, want base, packages, app files", merge)
 	}
 }

@@ -25,15 +25,21 @@ type Base struct {
 	// OSRelease is the base's /etc/os-release (which Debian suite it is);
 	// nil when it has none.
 	OSRelease []byte
+	// DpkgStatus is the base's /var/lib/dpkg/status (the packages it has);
+	// nil when it has none.
+	DpkgStatus []byte
 }
 
 // AppImage is the input of an app's image.
 type AppImage struct {
-	Name      string
-	App       *spec.App
-	Base      Base
-	Binary    llb.State // holds the program at /<binary>
-	Trees     []Tree    // function layers the image holds, such as /opt
+	Name   string
+	App    *spec.App
+	Base   Base
+	Binary llb.State // holds the program at /<binary>
+	Trees  []Tree    // function layers the image holds, such as /opt
+	// Packages are the app's run-time Debian packages, unpacked for the
+	// target (DebianPackages); nil for none.
+	Packages  *llb.State
 	Platforms Platforms
 	Loc       Locator
 }
@@ -96,12 +102,23 @@ func (r AppImage) Image() (llb.State, *dockerspec.DockerOCIImage, error) {
 	appFiles := llb.Scratch().Platform(r.Platforms.Target).File(
 		llb.Copy(staging, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch}),
 		llb.WithCustomNamef("[%s] app files, fixed times (%s)", r.Name, platformString(r.Platforms.Target)))
-	st := appFiles
-	if !r.Base.Scratch {
-		st = llb.Merge([]llb.State{r.Base.State, appFiles},
-			llb.WithCustomNamef("[%s] app image (%s)", r.Name, platformString(r.Platforms.Target)))
+	layers := []llb.State{appFiles}
+	if r.Packages != nil {
+		// An image layer of its own under the app's files: the same for
+		// every app with the same packages, and a base's update does not
+		// change it. Package lists (.strata) stay out of the image.
+		pkgs := llb.Scratch().Platform(r.Platforms.Target).File(
+			llb.Copy(*r.Packages, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch, ExcludePatterns: []string{".strata"}}),
+			llb.WithCustomNamef("[%s] packages (%s)", r.Name, platformString(r.Platforms.Target)), r.Loc.at("apps."+r.Name+".packages"))
+		layers = append([]llb.State{pkgs}, layers...)
 	}
-	return st, r.config(), nil
+	if !r.Base.Scratch {
+		layers = append([]llb.State{r.Base.State}, layers...)
+	}
+	if len(layers) == 1 {
+		return appFiles, r.config(), nil
+	}
+	return llb.Merge(layers, llb.WithCustomNamef("[%s] app image (%s)", r.Name, platformString(r.Platforms.Target))), r.config(), nil
 }
 
 // config is the base's image config with the app's settings applied.

@@ -48,7 +48,7 @@ func (b LayerBuild) Root() (llb.State, error) {
 			return llb.State{}, err
 		}
 		parts = append(parts, DebianPackages{Name: b.Name, Apt: b.Apt, Build: b.Platforms.Build, Arch: arch,
-			Suite: d.Suite, Mirror: d.Mirror, Security: *d.Security, Packages: d.Packages, Loc: b.Loc.at(p + ".debian")}.Unpacked())
+			Suite: d.Suite, Mirror: d.Mirror, Security: *d.Security, Packages: d.Packages, Loc: b.Loc, SpecPath: p + ".debian"}.Unpacked())
 	}
 	for i, im := range src.Images {
 		fa := b.copies(b.Images[i], im.Paths)

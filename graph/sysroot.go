@@ -25,6 +25,6 @@ func (r RustBuild) sysroot(p ocispecs.Platform) (zigcc.Sysroot, error) {
 	d := r.in.Debian
 	r.sysroots[dir] = DebianPackages{Name: r.in.Name, Apt: r.in.Apt, Build: r.in.Build, Arch: arch,
 		Suite: d.Suite, Mirror: d.Mirror, Security: d.Security, Packages: r.in.App.BuildPackages,
-		Skip: zigcc.LibcPackages, LinksAt: dir, Loc: r.in.Loc.at("apps." + r.in.Name + ".build_packages")}.Unpacked()
+		Skip: zigcc.LibcPackages, LinksAt: dir, Loc: r.in.Loc, SpecPath: "apps." + r.in.Name + ".build_packages"}.Unpacked()
 	return zigcc.Sysroot{Dir: dir, Multiarch: arch.Multiarch}, nil
 }

@@ -139,6 +139,11 @@ type App struct {
 	// platform, where zig and pkg-config find them. Nothing of the target
 	// runs. Rust apps with libc gnu.
 	BuildPackages []string `yaml:"build_packages,omitempty" json:"build_packages,omitempty"`
+	// Packages are Debian packages the program needs at run time (libssl3,
+	// ca-certificates, tzdata): resolved for the target architecture and
+	// added to the app image with file operations only, but for those the
+	// base image has already (its dpkg status says which).
+	Packages []string `yaml:"packages,omitempty" json:"packages,omitempty"`
 	// Debian is the archive the app's packages come from.
 	Debian *DebianArchive `yaml:"debian,omitempty" json:"debian,omitempty"`
 	// Image describes the app image.

@@ -508,20 +508,26 @@ func (a *App) validatePackages(c *errs, s *Spec, p string) {
 	if d := a.Debian; d != nil && d.Suite != "" && !contains(facts.DebianSuites, d.Suite) {
 		c.add(s.Pos(p+".debian.suite"), p+".debian.suite", "unknown suite %q (expected %s)", d.Suite, oneOf(facts.DebianSuites))
 	}
+	checkPackageNames(c, s, p+".packages", a.Packages)
 	if len(a.BuildPackages) == 0 {
 		return
 	}
 	q := p + ".build_packages"
+	checkPackageNames(c, s, q, a.BuildPackages)
 	switch {
 	case a.Lang == "go":
 		c.add(s.Pos(q), q, "build_packages are for Rust apps so far (Go with cgo is not built against them yet)")
 	case a.Rust != nil && a.Rust.Libc == "musl":
 		c.add(s.Pos(q), q, "build_packages are Debian's, linked against glibc: they need rust.libc gnu, not musl")
 	}
-	for i, pkg := range a.BuildPackages {
+}
+
+// checkPackageNames checks a list of Debian package names.
+func checkPackageNames(c *errs, s *Spec, p string, pkgs []string) {
+	for i, pkg := range pkgs {
 		if !debPackage.MatchString(pkg) {
-			q := fmt.Sprintf("%s[%d]", q, i)
-			c.add(s.Pos(q), q, "invalid package name %q (expected a Debian package name, such as libssl-dev)", pkg)
+			q := fmt.Sprintf("%s[%d]", p, i)
+			c.add(s.Pos(q), q, "invalid package name %q (expected a Debian package name, such as libssl3)", pkg)
 		}
 	}
 }

@@ -1,0 +1,90 @@
+package graph
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+const sysrootSpec = rustSpec + "    build_packages: [libssl-dev]\n"
+
+func sysrootBuild(t *testing.T, yaml string, targets ...ocispecs.Platform) RustBuild {
+	t.Helper()
+	in := rustInputs(t, yaml, rustContext("1.0.0", "fn main() {}", ""), targets...)
+	in.Apt = llb.Image("docker.io/library/debian:bookworm")
+	in.Debian = DebianArchive{Suite: "bookworm", Mirror: "http://deb.debian.org/debian", Security: true}
+	return newRustBuild(t, in)
+}
+
+// envOf is the value of an exec's environment variable.
+func envOf(e *pb.ExecOp, key string) string {
+	for _, kv := range e.Meta.Env {
+		if v, ok := strings.CutPrefix(kv, key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// Each target's build_packages are a sysroot of its own architecture,
+// mounted in both cargo steps (so in the dependency step's key), and
+// pkg-config and zig are pointed at it.
+func TestRustSysroot(t *testing.T) {
+	rb := sysrootBuild(t, sysrootSpec, amd64, arm64)
+	out := rb.Output()
+	for _, step := range []cargoStep{cargoExec(t, out, "rustup target add"), cargoExec(t, out, "\ncp ")} {
+		for _, dir := range []string{"/strata/sysroot/aarch64-linux-gnu", "/strata/sysroot/x86_64-linux-gnu"} {
+			if m := mountAt(step.ExecOp, dir); m == nil || !m.Readonly {
+				t.Errorf("no read-only sysroot at %s", dir)
+			}
+		}
+		if v := envOf(step.ExecOp, "PKG_CONFIG_SYSROOT_DIR_aarch64_unknown_linux_gnu"); v != "/strata/sysroot/aarch64-linux-gnu" {
+			t.Errorf("PKG_CONFIG_SYSROOT_DIR_aarch64_unknown_linux_gnu = %q", v)
+		}
+		if v := envOf(step.ExecOp, "PKG_CONFIG_aarch64_unknown_linux_gnu"); v != "/strata/bin/pkg-config-aarch64-unknown-linux-gnu" {
+			t.Errorf("PKG_CONFIG_aarch64_unknown_linux_gnu = %q", v)
+		}
+	}
+	var apts []*pb.ExecOp
+	for _, op := range execs(t, out) {
+		e := op.GetExec()
+		if envOf(e, "PACKAGES") == "" {
+			continue
+		}
+		apts = append(apts, e)
+		if op.Platform.Architecture != "amd64" {
+			t.Errorf("apt for %s runs on %s", envOf(e, "ARCH"), op.Platform.Architecture)
+		}
+		if skip := strings.Fields(envOf(e, "SKIP")); !slices.Contains(skip, "libc6-dev") {
+			t.Errorf("the sysroot unpacks glibc's packages (SKIP=%v): zig brings the target's libc", skip)
+		}
+		if !strings.HasPrefix(envOf(e, "LINKS_AT"), "/strata/sysroot/") {
+			t.Errorf("LINKS_AT = %q", envOf(e, "LINKS_AT"))
+		}
+	}
+	if len(apts) != 2 {
+		t.Errorf("%d apt steps, want one per architecture", len(apts))
+	}
+}
+
+// A package added to build_packages re-runs the dependency step; a
+// source edit still does not.
+func TestRustSysrootInDependencyKey(t *testing.T) {
+	base := depsDigest(t, sysrootBuild(t, sysrootSpec, arm64))
+	if depsDigest(t, sysrootBuild(t, rustSpec+"    build_packages: [libssl-dev, libsqlite3-dev]\n", arm64)) == base {
+		t.Error("a new build package left the dependency step as it was")
+	}
+	if depsDigest(t, rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), arm64)) == base {
+		t.Error("the sysroot is not in the dependency step's key")
+	}
+	in := rustInputs(t, sysrootSpec, rustContext("1.0.0", "fn main() { println!(\"edited\") }", ""), arm64)
+	in.Apt = llb.Image("docker.io/library/debian:bookworm")
+	in.Debian = DebianArchive{Suite: "bookworm", Mirror: "http://deb.debian.org/debian", Security: true}
+	if depsDigest(t, newRustBuild(t, in)) != base {
+		t.Error("a source edit changed the dependency step")
+	}
+}
