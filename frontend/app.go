@@ -8,6 +8,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
+	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/graph"
 	"github.com/strata-build/strata/spec"
 )
@@ -85,9 +86,23 @@ func (b *builder) goBinary(ctx context.Context, name string, a *spec.App, target
 			proxy[k] = v
 		}
 	}
-	return graph.GoBuild{
+	g := graph.GoBuild{
 		Name: name, App: a, Toolchain: toolchain.State, Context: *src,
 		Platforms: graph.Platforms{Build: b.build, Target: target}, ProxyEnv: proxy, Loc: b.locator(),
 		Exclude: []string{path.Base(b.spec.File())},
-	}.Binary(), nil
+	}
+	if a.Go.CGO {
+		if g.Zig, err = b.zig(ctx, facts.DefaultZig); err != nil {
+			return llb.State{}, b.specError("apps."+name+".go.cgo", err)
+		}
+		// One per platform: the platforms' graphs are made at once.
+		if g.Sysroots, err = b.sysroots(ctx, name, a); err != nil {
+			return llb.State{}, err
+		}
+	}
+	st, err := g.Binary()
+	if err != nil {
+		return llb.State{}, b.specError("apps."+name+".go.cgo", err)
+	}
+	return st, nil
 }

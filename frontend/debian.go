@@ -104,3 +104,19 @@ func installed(status []byte) []string {
 	slices.Sort(out)
 	return out
 }
+
+// sysroots are the app's build_packages for its targets; nil for none.
+func (b *builder) sysroots(ctx context.Context, name string, a *spec.App) (*graph.Sysroots, error) {
+	if len(a.BuildPackages) == 0 {
+		return nil, nil
+	}
+	apt, err := b.aptState(ctx, "apps."+name+".build_packages")
+	if err != nil {
+		return nil, err
+	}
+	archive, err := b.appArchive(ctx, name, a)
+	if err != nil {
+		return nil, err
+	}
+	return &graph.Sysroots{Name: name, Packages: a.BuildPackages, Apt: apt.State, Build: b.build, Debian: archive, Loc: b.locator()}, nil
+}

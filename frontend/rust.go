@@ -102,15 +102,8 @@ func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (grap
 	if in.Zig, err = b.zig(ctx, a.Rust.Zig); err != nil {
 		return graph.RustBuild{}, b.specError(p+".rust.zig", err)
 	}
-	if len(a.BuildPackages) > 0 {
-		apt, err := b.aptState(ctx, p+".build_packages")
-		if err != nil {
-			return graph.RustBuild{}, err
-		}
-		in.Apt = apt.State
-		if in.Debian, err = b.appArchive(ctx, name, a); err != nil {
-			return graph.RustBuild{}, err
-		}
+	if in.Sysroots, err = b.sysroots(ctx, name, a); err != nil {
+		return graph.RustBuild{}, err
 	}
 	rb, err := graph.NewRustBuild(in)
 	if err != nil {

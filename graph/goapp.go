@@ -1,13 +1,16 @@
 package graph
 
 import (
+	"fmt"
 	"maps"
 	"path"
 	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
+	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/spec"
+	"github.com/strata-build/strata/zigcc"
 )
 
 // GoBuild is the input of a Go app's build.
@@ -23,7 +26,11 @@ type GoBuild struct {
 	// Exclude lists files of the app's directory that are no sources (the
 	// spec itself), so that editing them does not re-run the compile.
 	Exclude []string
-	Loc     Locator
+	// Zig holds the zig executable at /zig: the C compiler of a cgo build.
+	Zig llb.State
+	// Sysroots are the app's build_packages (nil: none), for cgo.
+	Sysroots *Sysroots
+	Loc      Locator
 }
 
 const (
@@ -68,8 +75,10 @@ func (g GoBuild) Dependencies() llb.State {
 }
 
 // Binary compiles the app for the target platform, on the build platform,
-// and returns a state holding only the program, at /<binary>.
-func (g GoBuild) Binary() llb.State {
+// and returns a state holding only the program, at /<binary>. With cgo,
+// zig is the target's C compiler and linker, with the glibc floor, and
+// the target's build_packages are its sysroot.
+func (g GoBuild) Binary() (llb.State, error) {
 	dir := path.Join(goSrc, g.App.Path)
 	src := g.Dependencies().File(
 		llb.Copy(g.Context, g.App.Path, dir, &llb.CopyInfo{CopyDirContentsOnly: true, ExcludePatterns: g.Exclude}),
@@ -77,9 +86,12 @@ func (g GoBuild) Binary() llb.State {
 	)
 	goos, goarch, variant := goTarget(g.Platforms.Target)
 	opt := g.App.Go
-	cgo := "0"
+	cgo := []llb.RunOption{llb.AddEnv("CGO_ENABLED", "0")}
 	if opt.CGO {
-		cgo = "1"
+		var err error
+		if cgo, err = g.cgo(); err != nil {
+			return llb.State{}, err
+		}
 	}
 	args := []string{"go", "build", "-trimpath", "-ldflags", opt.Ldflags}
 	if len(opt.Tags) > 0 {
@@ -89,12 +101,13 @@ func (g GoBuild) Binary() llb.State {
 	if variant[0] != "" {
 		src = src.AddEnv(variant[0], variant[1])
 	}
-	run := src.Run(
+	opts := append([]llb.RunOption{
 		llb.Args(args),
 		llb.Dir(dir),
 		llb.AddEnv("GOOS", goos),
 		llb.AddEnv("GOARCH", goarch),
-		llb.AddEnv("CGO_ENABLED", cgo),
+	}, cgo...)
+	run := src.Run(append(opts,
 		// Everything was downloaded by the dependency step: the compile
 		// step never reaches the network.
 		llb.AddEnv("GOPROXY", "off"),
@@ -102,8 +115,43 @@ func (g GoBuild) Binary() llb.State {
 		llb.AddMount("/root/.cache/go-build", llb.Scratch(), llb.AsPersistentCacheDir("strata-go-build", llb.CacheMountShared)),
 		llb.WithCustomNamef("[%s] go build %s (%s)", g.Name, opt.Package, platformString(g.Platforms.Target)),
 		g.Loc.at("apps."+g.Name+".go"),
-	)
-	return run.AddMount(goOut, llb.Scratch())
+	)...)
+	return run.AddMount(goOut, llb.Scratch()), nil
+}
+
+// cgo is what a cgo build adds to the compile step: zig's wrappers for
+// the target as CC and CXX (and pkg-config, with a sysroot), zig and its
+// cache, the sysroot.
+func (g GoBuild) cgo() ([]llb.RunOption, error) {
+	triple, err := RustTriple(g.Platforms.Target, "gnu")
+	if err != nil {
+		return nil, fmt.Errorf("cgo: %w", err)
+	}
+	zt, err := zigcc.For(triple, facts.DefaultGlibcFloor)
+	if err != nil {
+		return nil, fmt.Errorf("cgo: %w", err)
+	}
+	sysroots := g.Sysroots
+	if sysroots == nil {
+		sysroots = &Sysroots{}
+	}
+	if zt.Sysroot, err = sysroots.For(g.Platforms.Target); err != nil {
+		return nil, err
+	}
+	wrappers := zigWrapperFiles(g.Name, []zigcc.Target{zt})
+	opts := []llb.RunOption{
+		llb.AddEnv("CGO_ENABLED", "1"),
+		llb.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),
+		llb.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
+		llb.AddMount(zigDir, g.Zig, llb.Readonly),
+		llb.AddMount(zigWrappers, wrappers, llb.Readonly),
+		llb.AddMount(zigCache, llb.Scratch(), llb.AsPersistentCacheDir("strata-zig-cache", llb.CacheMountShared)),
+	}
+	env := zigcc.ToolEnv(zigWrappers, zt)
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		opts = append(opts, llb.AddEnv(k, env[k]))
+	}
+	return append(opts, sysroots.mounts()...), nil
 }
 
 // base is the toolchain with the environment every Go step shares.

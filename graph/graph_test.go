@@ -31,6 +31,21 @@ func loadApp(t *testing.T, yaml string) *spec.App {
 
 const webSpec = "version: 1\napps:\n  web:\n    lang: go\n    path: svc\n    image:\n      ports: [8080]\n"
 
+// goBinary is the Go app's program for the target.
+func goBinary(t *testing.T, a *spec.App, target ocispecs.Platform) llb.State {
+	t.Helper()
+	return mustBinary(t, goBuild(a, target))
+}
+
+func mustBinary(t *testing.T, g GoBuild) llb.State {
+	t.Helper()
+	st, err := g.Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func goBuild(a *spec.App, target ocispecs.Platform) GoBuild {
 	return GoBuild{
 		Name: "web", App: a,
@@ -61,7 +76,7 @@ func ops(t *testing.T, st llb.State) []*pb.Op {
 func TestEveryExecRunsOnTheBuildPlatform(t *testing.T) {
 	a := loadApp(t, webSpec)
 	for _, target := range []ocispecs.Platform{arm64, amd64, {OS: "linux", Architecture: "arm", Variant: "v7"}} {
-		bin := goBuild(a, target).Binary()
+		bin := goBinary(t, a, target)
 		img, _, err := AppImage{Name: "web", App: a, Binary: bin, Platforms: Platforms{Build: amd64, Target: target},
 			Base: Base{State: llb.Image("docker.io/library/debian:bookworm-slim", llb.Platform(target))}}.Image()
 		if err != nil {
@@ -86,7 +101,7 @@ func TestEveryExecRunsOnTheBuildPlatform(t *testing.T) {
 
 func TestGoBuildTargetsThePlatform(t *testing.T) {
 	a := loadApp(t, webSpec)
-	for _, op := range ops(t, goBuild(a, ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}).Binary()) {
+	for _, op := range ops(t, goBinary(t, a, ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"})) {
 		if e := op.GetExec(); e != nil && e.Meta.Args[1] == "build" {
 			env := strings.Join(e.Meta.Env, " ")
 			for _, want := range []string{"GOOS=linux", "GOARCH=arm", "GOARM=7", "CGO_ENABLED=0", "GOPROXY=off"} {
@@ -198,7 +213,7 @@ func TestLayerGraphRunsOnTheBuildPlatform(t *testing.T) {
 		Apt:     llb.Image("docker.io/library/debian:bookworm"),
 		Images:  []llb.State{llb.Image("docker.io/mwader/static-ffmpeg:7.1", llb.Platform(arm64))},
 		Context: llb.Local("context", llb.SessionID("test")),
-		Apps:    map[string]AppBinary{"tool": {Name: "tool", State: tool.Binary()}},
+		Apps:    map[string]AppBinary{"tool": {Name: "tool", State: mustBinary(t, tool)}},
 		Helper:  helper,
 	}.Archive()
 	if err != nil {
@@ -229,7 +244,7 @@ func TestLayerGraphRunsOnTheBuildPlatform(t *testing.T) {
 func TestGoNetrcSecret(t *testing.T) {
 	a := loadApp(t, webSpec+"    go: {netrc: gonetrc}\n")
 	var download, compile bool
-	for _, op := range execs(t, goBuild(a, arm64).Binary()) {
+	for _, op := range execs(t, goBinary(t, a, arm64)) {
 		e := op.GetExec()
 		var secret bool
 		for _, m := range e.Mounts {
@@ -294,7 +309,7 @@ func TestLayerFilesEnvWrappers(t *testing.T) {
 // LD_LIBRARY_PATH, and sets the layer's env with ${PREFIX} as its prefix.
 func TestImageHoldsLayerEnv(t *testing.T) {
 	a := loadApp(t, webSpec)
-	_, img, err := AppImage{Name: "web", App: a, Binary: goBuild(a, arm64).Binary(), Platforms: Platforms{Build: amd64, Target: arm64},
+	_, img, err := AppImage{Name: "web", App: a, Binary: goBinary(t, a, arm64), Platforms: Platforms{Build: amd64, Target: arm64},
 		Base:  Base{State: llb.Image("docker.io/library/debian:bookworm-slim", llb.Platform(arm64))},
 		Trees: []Tree{{State: llb.Scratch(), Dir: "/tree", Prefix: "/opt", Env: map[string]string{"GS_LIB": "${PREFIX}/share/gs/Init"}}}}.Image()
 	if err != nil {

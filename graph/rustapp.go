@@ -28,12 +28,10 @@ type RustInputs struct {
 	// Exclude lists files of the workspace that are no sources (the spec
 	// itself), so that editing them does not re-run the compile.
 	Exclude []string
-	// Apt and Debian are where the app's build_packages come from: a
-	// Debian image with apt for the build platform, and the archive
-	// (its suite matches the base image's).
-	Apt    llb.State
-	Debian DebianArchive
-	Loc    Locator
+	// Sysroots are the app's build_packages for the targets (no packages:
+	// none).
+	Sysroots *Sysroots
+	Loc      Locator
 }
 
 // DebianArchive is a suite of a Debian mirror.
@@ -59,8 +57,6 @@ type RustBuild struct {
 	env  map[string]string
 	// The kinds of link the zig warm-up prepares.
 	links []zigLink
-	// sysroots are the targets' build_packages, by mount point.
-	sysroots map[string]llb.State
 }
 
 // NewRustBuild checks that Rust and zig can build for the build and
@@ -68,7 +64,10 @@ type RustBuild struct {
 // the build's triples, zig targets, cargo arguments and environment.
 func NewRustBuild(in RustInputs) (RustBuild, error) {
 	opt := in.App.Rust
-	r := RustBuild{in: in, tripleOf: map[string]string{}, sysroots: map[string]llb.State{}}
+	r := RustBuild{in: in, tripleOf: map[string]string{}}
+	if r.in.Sysroots == nil {
+		r.in.Sysroots = &Sysroots{}
+	}
 	host, err := RustTriple(in.Build, "gnu")
 	if err != nil {
 		return RustBuild{}, err
@@ -89,10 +88,8 @@ func NewRustBuild(in RustInputs) (RustBuild, error) {
 		if err != nil {
 			return RustBuild{}, err
 		}
-		if len(in.App.BuildPackages) > 0 {
-			if zt.Sysroot, err = r.sysroot(platformOf[t]); err != nil {
-				return RustBuild{}, err
-			}
+		if zt.Sysroot, err = r.in.Sysroots.For(platformOf[t]); err != nil {
+			return RustBuild{}, err
 		}
 		if zt.Rust == r.host.Rust {
 			// Build scripts of the build platform's own triple use the
@@ -165,9 +162,7 @@ func (r RustBuild) run(st llb.State, script, name, specPath string, extra ...llb
 		llb.WithCustomName(name),
 		r.in.Loc.at(specPath),
 	}
-	for _, dir := range slices.Sorted(maps.Keys(r.sysroots)) {
-		opts = append(opts, llb.AddMount(dir, r.sysroots[dir], llb.Readonly))
-	}
+	opts = append(opts, r.in.Sysroots.mounts()...)
 	opt := r.in.App.Rust
 	for _, s := range opt.Secrets {
 		opts = append(opts, llb.AddSecret(s.Env, llb.SecretID(s.ID), llb.SecretAsEnv(true)))

@@ -114,16 +114,20 @@ func (r RustBuild) targetTriples() []string {
 }
 
 // wrappers are zig's cc, c++ and ar wrappers of every triple, as files.
-func (r RustBuild) wrappers() llb.State {
+func (r RustBuild) wrappers() llb.State { return zigWrapperFiles(r.in.Name, r.zigTargets()) }
+
+// zigWrapperFiles are the wrappers of zig for the targets (zigcc.Files),
+// as a state to mount at zigWrappers.
+func zigWrapperFiles(name string, targets []zigcc.Target) llb.State {
 	files := map[string][]byte{}
-	for _, zt := range r.zigTargets() {
+	for _, zt := range targets {
 		maps.Copy(files, zigcc.Files("/", path.Join(zigDir, "zig"), zt))
 	}
 	fa := llb.Mkdir("/", 0o755, llb.WithCreatedTime(epoch))
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		fa = fa.Mkfile(name, 0o755, files[name], llb.WithCreatedTime(epoch))
+	for _, file := range slices.Sorted(maps.Keys(files)) {
+		fa = fa.Mkfile(file, 0o755, files[file], llb.WithCreatedTime(epoch))
 	}
-	return llb.Scratch().File(fa, llb.WithCustomNamef("[%s] zig wrappers", r.in.Name))
+	return llb.Scratch().File(fa, llb.WithCustomNamef("[%s] zig wrappers", name))
 }
 
 // profileDir is the directory of a cargo profile's outputs.

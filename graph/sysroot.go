@@ -1,8 +1,11 @@
 package graph
 
 import (
+	"maps"
 	"path"
+	"slices"
 
+	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/strata-build/strata/zigcc"
 )
@@ -11,20 +14,49 @@ import (
 // by Debian multiarch directory.
 const sysrootDir = "/strata/sysroot"
 
-// sysroot is the target platform's build_packages, unpacked on the build
-// platform into a tree that zig and pkg-config read; the C library's own
-// packages are left out, as zig brings the target's. The tree is a mount
-// of both cargo steps, so it is part of the dependency step's key: a new
-// package re-runs that step, a source edit does not.
-func (r RustBuild) sysroot(p ocispecs.Platform) (zigcc.Sysroot, error) {
+// Sysroots are the build_packages of an app, for its targets: each
+// architecture's packages unpacked on the build platform into a tree that
+// zig and pkg-config read. The C library's own packages are left out, as
+// zig brings the target's. Go and Rust builds mount them read-only in
+// their compile steps, so the trees are part of those steps' keys: a new
+// package re-runs the dependency step, a source edit does not.
+type Sysroots struct {
+	Name     string // the app's name
+	Packages []string
+	Apt      llb.State // a Debian image with apt, for the build platform
+	Build    ocispecs.Platform
+	Debian   DebianArchive
+	Loc      Locator
+	trees    map[string]llb.State
+}
+
+// For is the sysroot of a target platform, made once per architecture.
+func (s *Sysroots) For(p ocispecs.Platform) (zigcc.Sysroot, error) {
+	if len(s.Packages) == 0 {
+		return zigcc.Sysroot{}, nil
+	}
 	arch, err := DebianArchFor(p)
 	if err != nil {
 		return zigcc.Sysroot{}, err
 	}
 	dir := path.Join(sysrootDir, arch.Multiarch)
-	d := r.in.Debian
-	r.sysroots[dir] = DebianPackages{Name: r.in.Name, Apt: r.in.Apt, Build: r.in.Build, Arch: arch,
-		Suite: d.Suite, Mirror: d.Mirror, Security: d.Security, Packages: r.in.App.BuildPackages,
-		Skip: zigcc.LibcPackages, LinksAt: dir, Loc: r.in.Loc, SpecPath: "apps." + r.in.Name + ".build_packages"}.Unpacked()
+	if s.trees == nil {
+		s.trees = map[string]llb.State{}
+	}
+	if _, ok := s.trees[dir]; !ok {
+		s.trees[dir] = DebianPackages{Name: s.Name, Apt: s.Apt, Build: s.Build, Arch: arch,
+			Suite: s.Debian.Suite, Mirror: s.Debian.Mirror, Security: s.Debian.Security, Packages: s.Packages,
+			Skip: zigcc.LibcPackages, LinksAt: dir, Loc: s.Loc, SpecPath: "apps." + s.Name + ".build_packages"}.Unpacked()
+	}
 	return zigcc.Sysroot{Dir: dir, Multiarch: arch.Multiarch}, nil
+}
+
+// mounts are the sysroots made so far, as read-only mounts in a stable
+// order.
+func (s *Sysroots) mounts() []llb.RunOption {
+	var out []llb.RunOption
+	for _, dir := range slices.Sorted(maps.Keys(s.trees)) {
+		out = append(out, llb.AddMount(dir, s.trees[dir], llb.Readonly))
+	}
+	return out
 }

@@ -15,9 +15,13 @@ const sysrootSpec = rustSpec + "    build_packages: [libssl-dev]\n"
 func sysrootBuild(t *testing.T, yaml string, targets ...ocispecs.Platform) RustBuild {
 	t.Helper()
 	in := rustInputs(t, yaml, rustContext("1.0.0", "fn main() {}", ""), targets...)
-	in.Apt = llb.Image("docker.io/library/debian:bookworm")
-	in.Debian = DebianArchive{Suite: "bookworm", Mirror: "http://deb.debian.org/debian", Security: true}
+	in.Sysroots = testSysroots(in.App.BuildPackages)
 	return newRustBuild(t, in)
+}
+
+func testSysroots(pkgs []string) *Sysroots {
+	return &Sysroots{Name: "web", Packages: pkgs, Apt: llb.Image("docker.io/library/debian:bookworm"), Build: amd64,
+		Debian: DebianArchive{Suite: "bookworm", Mirror: "http://deb.debian.org/debian", Security: true}}
 }
 
 // envOf is the value of an exec's environment variable.
@@ -82,9 +86,52 @@ func TestRustSysrootInDependencyKey(t *testing.T) {
 		t.Error("the sysroot is not in the dependency step's key")
 	}
 	in := rustInputs(t, sysrootSpec, rustContext("1.0.0", "fn main() { println!(\"edited\") }", ""), arm64)
-	in.Apt = llb.Image("docker.io/library/debian:bookworm")
-	in.Debian = DebianArchive{Suite: "bookworm", Mirror: "http://deb.debian.org/debian", Security: true}
+	in.Sysroots = testSysroots(in.App.BuildPackages)
 	if depsDigest(t, newRustBuild(t, in)) != base {
 		t.Error("a source edit changed the dependency step")
+	}
+}
+
+// A cgo build compiles with zig's wrappers for its target, on the build
+// platform, against its sysroot.
+func TestGoCgoSysroot(t *testing.T) {
+	a := loadApp(t, webSpec+"    go: {cgo: true}\n    build_packages: [libsqlite3-dev]\n")
+	g := goBuild(a, arm64)
+	g.Zig = llb.Image("example.com/zig:0.11.0")
+	g.Sysroots = testSysroots(a.BuildPackages)
+	var build *pb.ExecOp
+	for _, op := range execs(t, mustBinary(t, g)) {
+		if op.Platform.Architecture != "amd64" {
+			t.Errorf("exec %v runs on %s", op.GetExec().Meta.Args, op.Platform.Architecture)
+		}
+		if e := op.GetExec(); e.Meta.Args[0] == "go" && e.Meta.Args[1] == "build" {
+			build = e
+		}
+	}
+	if build == nil {
+		t.Fatal("no go build")
+	}
+	for k, want := range map[string]string{
+		"CGO_ENABLED": "1",
+		"CC":          "/strata/bin/cc-aarch64-unknown-linux-gnu",
+		"CXX":         "/strata/bin/c++-aarch64-unknown-linux-gnu",
+		"PKG_CONFIG":  "/strata/bin/pkg-config-aarch64-unknown-linux-gnu",
+	} {
+		if got := envOf(build, k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	for _, dir := range []string{"/strata/zig", "/strata/bin", "/strata/sysroot/aarch64-linux-gnu"} {
+		if mountAt(build, dir) == nil {
+			t.Errorf("no mount at %s", dir)
+		}
+	}
+	if mountAt(build, "/strata/sysroot/x86_64-linux-gnu") != nil {
+		t.Error("an arm64 build mounts the amd64 sysroot")
+	}
+	arm := goBuild(a, ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"})
+	arm.Zig = g.Zig
+	if _, err := arm.Binary(); err == nil || !strings.Contains(err.Error(), "cgo") {
+		t.Errorf("cgo for arm/v7: %v", err)
 	}
 }

@@ -107,7 +107,7 @@ func TestLoadErrors(t *testing.T) {
 		{"build packages musl", "version: 1\napps:\n  web:\n    lang: rust\n    rust: {libc: musl}\n    build_packages: [libssl-dev]\n",
 			`strata.yaml:6:5: apps.web.build_packages: build_packages are Debian's, linked against glibc: they need rust.libc gnu`},
 		{"build packages go", "version: 1\napps:\n  web:\n    lang: go\n    build_packages: [libsqlite3-dev]\n",
-			`strata.yaml:5:5: apps.web.build_packages: build_packages are for Rust apps so far`},
+			`strata.yaml:5:5: apps.web.build_packages: build_packages are for C code: a Go app needs go.cgo: true`},
 		{"app suite", "version: 1\napps:\n  web:\n    lang: go\n    debian: {suite: jessie}\n",
 			`strata.yaml:5:14: apps.web.debian.suite: unknown suite "jessie" (expected bookworm, bullseye or trixie)`},
 		{"no targets", "version: 1\n", `strata.yaml:1:1: no targets: add an entry under apps or layers`},

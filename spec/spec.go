@@ -137,7 +137,7 @@ type App struct {
 	// build compiles and links against (libssl-dev, libsqlite3-dev): resolved
 	// for each target architecture and unpacked into a sysroot on the build
 	// platform, where zig and pkg-config find them. Nothing of the target
-	// runs. Rust apps with libc gnu.
+	// runs. For Rust apps with libc gnu, and Go apps with cgo.
 	BuildPackages []string `yaml:"build_packages,omitempty" json:"build_packages,omitempty"`
 	// Packages are Debian packages the program needs at run time (libssl3,
 	// ca-certificates, tzdata): resolved for the target architecture and
@@ -161,7 +161,8 @@ type GoOptions struct {
 	Version string `yaml:"version,omitempty" json:"version,omitempty"`
 	// Package is the main package to build, relative to path.
 	Package string `yaml:"package,omitempty" json:"package,omitempty"`
-	// CGO enables cgo (needs a C cross-compiler; off by default).
+	// CGO enables cgo: zig is the target's C compiler and linker (glibc
+	// 2.17 and later), build_packages its sysroot.
 	CGO bool `yaml:"cgo,omitempty" json:"cgo,omitempty"`
 	// Ldflags passed to go build.
 	Ldflags string `yaml:"ldflags,omitempty" json:"ldflags,omitempty"`

@@ -115,9 +115,6 @@ func (a *App) validate(c *errs, s *Spec, p string) {
 }
 
 func (g *GoOptions) validate(c *errs, s *Spec, p string) {
-	if g.CGO {
-		c.add(s.Pos(p+".cgo"), p+".cgo", "cgo needs a C cross-compiler (zig), which this version does not provide yet")
-	}
 	if g.Version != "" && !goVersion.MatchString(g.Version) {
 		c.add(s.Pos(p+".version"), p+".version", "invalid Go version %q (expected such as 1.26)", g.Version)
 	}
@@ -515,8 +512,8 @@ func (a *App) validatePackages(c *errs, s *Spec, p string) {
 	q := p + ".build_packages"
 	checkPackageNames(c, s, q, a.BuildPackages)
 	switch {
-	case a.Lang == "go":
-		c.add(s.Pos(q), q, "build_packages are for Rust apps so far (Go with cgo is not built against them yet)")
+	case a.Lang == "go" && (a.Go == nil || !a.Go.CGO):
+		c.add(s.Pos(q), q, "build_packages are for C code: a Go app needs go.cgo: true to use them")
 	case a.Rust != nil && a.Rust.Libc == "musl":
 		c.add(s.Pos(q), q, "build_packages are Debian's, linked against glibc: they need rust.libc gnu, not musl")
 	}

@@ -356,6 +356,21 @@ func Env(dir string, t Target) map[string]string {
 	return env
 }
 
+// ToolEnv is what tools that take one C compiler read (Go's cgo, make,
+// configure scripts): CC, CXX, AR and, with a sysroot, PKG_CONFIG, all
+// the target's wrappers.
+func ToolEnv(dir string, t Target) map[string]string {
+	env := map[string]string{
+		"CC":  path.Join(dir, "cc-"+t.Rust),
+		"CXX": path.Join(dir, "c++-"+t.Rust),
+		"AR":  path.Join(dir, "ar-"+t.Rust),
+	}
+	if t.Sysroot.Dir != "" {
+		env["PKG_CONFIG"] = path.Join(dir, "pkg-config-"+t.Rust)
+	}
+	return env
+}
+
 // WarmSource is the C program a warm-up link compiles.
 const WarmSource = "int main(void) { return 0; }\n"
 
