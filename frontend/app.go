@@ -4,6 +4,7 @@ import (
 	"context"
 	"path"
 	"regexp"
+	"strings"
 
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -53,7 +54,25 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGr
 	if err != nil {
 		return platformGraph{}, b.specError(b.t.Path+".image.user", err)
 	}
-	return platformGraph{state: st, image: img, base: base.Config}, nil
+	g := platformGraph{state: st, image: img, base: base.Config}
+	if len(a.Packages) > 0 || len(a.BuildPackages) > 0 {
+		// Libraries come from Debian here: the image must hold every one
+		// the programs load, and a glibc they can run on.
+		helper, err := b.helper(ctx, b.t.Path)
+		if err != nil {
+			return platformGraph{}, err
+		}
+		made := "base " + a.Image.Base
+		if len(a.Packages) > 0 {
+			made += " and packages " + strings.Join(a.Packages, ", ")
+		}
+		check, err := ai.ImageCheck(st, helper, facts.DebianGlibc[codename(base.OSRelease)], made)
+		if err != nil {
+			return platformGraph{}, err
+		}
+		g.checks = append(g.checks, check)
+	}
+	return g, nil
 }
 
 // binary is the graph of an app's programs for the target platform: a state

@@ -109,8 +109,10 @@ type builder struct {
 	// directory), a data race when two graphs are marshalled at once.
 	marshalMu sync.Mutex
 	rust      map[string]*rustEntry // by app name, guarded by inputsMu
-	loc       func(string) locOpt
-	build     ocispecs.Platform
+	// usesHelper tells that a graph runs the helper; guarded by inputsMu.
+	usesHelper bool
+	loc        func(string) locOpt
+	build      ocispecs.Platform
 }
 
 // platformGraph is a target's graph for one platform, the config of the
@@ -120,6 +122,9 @@ type platformGraph struct {
 	state llb.State
 	image *dockerspec.DockerOCIImage
 	base  *dockerspec.DockerOCIImage
+	// checks are steps that must succeed for the result to be returned,
+	// though it holds nothing of theirs (an image's library check).
+	checks []llb.State
 }
 
 // targetGraph is the target's graph for one platform.
@@ -170,18 +175,27 @@ func (b *builder) solvePlatform(ctx context.Context, tp *ocispecs.Platform, _ in
 	if err != nil {
 		return nil, err
 	}
+	for _, check := range g.checks {
+		def, err := b.definition(ctx, platformGraph{state: check})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports, Evaluate: true}); err != nil {
+			return nil, b.withToolError(ctx, err)
+		}
+	}
 	def, err := b.definition(ctx, g)
 	if err != nil {
 		return nil, err
 	}
-	// A graph with a Rust build is evaluated here rather than by the
-	// exporter once the frontend has returned, so that a failed cargo step's
-	// error passes through the frontend, which adds cargo's first error
-	// line. The whole graph, not the cargo steps alone: waiting for those
-	// first would hold back the rest of the image until cargo is done.
-	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports, Evaluate: b.hasRust()})
+	// A graph with a cargo or helper step is evaluated here rather than by
+	// the exporter once the frontend has returned, so that a failed step's
+	// error passes through the frontend, which adds the tool's own error.
+	// The whole graph, not those steps alone: waiting for them first would
+	// hold back the rest of the image until they are done.
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports, Evaluate: b.evaluates()})
 	if err != nil {
-		return nil, b.withCargoError(ctx, err)
+		return nil, b.withToolError(ctx, err)
 	}
 	ref, err := res.SingleRef()
 	if err != nil {

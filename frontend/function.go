@@ -34,7 +34,12 @@ func (b *builder) function(ctx context.Context, target ocispecs.Platform) (platf
 }
 
 // helper is the strata-layer helper, compiled for the build platform.
+// A graph that runs it is evaluated before the frontend returns, so that
+// its error passes through the frontend (withToolError).
 func (b *builder) helper(ctx context.Context, specPath string) (llb.State, error) {
+	b.inputsMu.Lock()
+	b.usesHelper = true
+	b.inputsMu.Unlock()
 	toolchain, err := b.input(ctx, "golang", "golang:"+facts.DefaultGoVersion+"-bookworm", b.build)
 	if err != nil {
 		return llb.State{}, b.specError(specPath, errors.Wrap(err, "Go toolchain for strata-layer"))

@@ -64,11 +64,14 @@ func (b *builder) rustBinary(ctx context.Context, name string, a *spec.App, targ
 	return e.rb.Binary(target), nil
 }
 
-// hasRust tells whether the graphs made so far hold a Rust build.
-func (b *builder) hasRust() bool {
+// evaluates tells whether the graphs made so far are solved by the
+// frontend, not left to the exporter: those holding a cargo step or the
+// helper, whose errors the frontend completes (withToolError). Others are
+// not, so that an export can leave image layers it need not read lazy.
+func (b *builder) evaluates() bool {
 	b.inputsMu.Lock()
 	defer b.inputsMu.Unlock()
-	return len(b.rust) > 0
+	return len(b.rust) > 0 || b.usesHelper
 }
 
 func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (graph.RustBuild, error) {

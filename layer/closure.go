@@ -11,6 +11,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/strata-build/strata/facts"
 )
 
 // Options say what goes into a layer.
@@ -23,6 +25,19 @@ type Options struct {
 	// wrapper at WrapperDir/NAME in Root (see Wrapper).
 	Wrapped bool
 	Profile Profile
+	// Place names where the libraries must be, in messages; "" for a
+	// layer's sources and its runtime.
+	Place string
+	// AnyGlibc leaves the glibc versions the files need unchecked.
+	AnyGlibc bool
+}
+
+// place is where a missing library was looked for, for messages.
+func (o Options) place() string {
+	if o.Place != "" {
+		return o.Place
+	}
+	return "the layer's sources nor provided by the " + o.Profile.Name + " runtime"
 }
 
 // Entry is one file of a layer, relative to its prefix.
@@ -52,9 +67,12 @@ var binDirs = []string{"/usr/local/bin", "/usr/bin", "/bin", "/usr/local/sbin", 
 // another machine, or one that needs a newer glibc than the profile.
 func Assemble(opt Options) (*Layer, error) {
 	r := rootFS{opt.Root}
-	limit, err := opt.Profile.glibc()
-	if err != nil {
-		return nil, err
+	var limit facts.Glibc
+	if !opt.AnyGlibc {
+		var err error
+		if limit, err = opt.Profile.glibc(); err != nil {
+			return nil, err
+		}
 	}
 	a := &assembly{r: r, opt: opt, libs: map[string]*Entry{}, byReal: map[string]*Entry{}, missing: map[string][]string{},
 		refused: map[string][]string{}, parsed: map[string]parsed{}, conf: r.ldSoConf(), shippedData: map[string]string{}}
@@ -142,10 +160,9 @@ func Assemble(opt Options) (*Layer, error) {
 		for _, n := range slices.Sorted(maps.Keys(a.missing)) {
 			lines = append(lines, fmt.Sprintf("  %s, needed by %s", n, strings.Join(a.missing[n], ", ")))
 		}
-		return nil, fmt.Errorf("missing libraries (not in the layer's sources nor provided by the %s runtime):\n%s",
-			opt.Profile.Name, strings.Join(lines, "\n"))
+		return nil, fmt.Errorf("missing libraries (not in %s):\n%s", opt.place(), strings.Join(lines, "\n"))
 	}
-	if bad := tooNew(a.objs, limit); len(bad) > 0 {
+	if bad := tooNew(a.objs, limit); !opt.AnyGlibc && len(bad) > 0 {
 		var lines []string
 		for _, f := range slices.Sorted(maps.Keys(bad)) {
 			syms := bad[f]
@@ -154,8 +171,11 @@ func Assemble(opt Options) (*Layer, error) {
 			}
 			lines = append(lines, fmt.Sprintf("  %s: %s", f, strings.Join(syms, ", ")))
 		}
-		return nil, fmt.Errorf("these files need a newer glibc than %s of the %s runtime:\n%s",
-			opt.Profile.Glibc, opt.Profile.Name, strings.Join(lines, "\n"))
+		of := "the " + opt.Profile.Name + " runtime"
+		if opt.Place != "" {
+			of = opt.Place
+		}
+		return nil, fmt.Errorf("these files need a newer glibc than %s of %s:\n%s", opt.Profile.Glibc, of, strings.Join(lines, "\n"))
 	}
 	sort.Slice(a.entries, func(i, j int) bool { return a.entries[i].Path < a.entries[j].Path })
 	if err := checkUnique(a.entries); err != nil {

@@ -19,9 +19,20 @@ type Request struct {
 	Name  string `json:"name"`            // the archive is Out/Name.zip (or .tar.gz)
 	Out   string `json:"out"`             // the output directory
 	Epoch int64  `json:"epoch,omitempty"` // SOURCE_DATE_EPOCH: the time of every entry
-	// Exactly one of Layer and Package is set.
+	// Exactly one of Layer, Package and Check is set.
 	Layer   *LayerRequest   `json:"layer,omitempty"`
 	Package *PackageRequest `json:"package,omitempty"`
+	Check   *CheckRequest   `json:"check,omitempty"`
+}
+
+// CheckRequest checks an app image's programs: every library they need,
+// and their libraries need, is in the image, and no file needs a newer
+// glibc than the image's.
+type CheckRequest struct {
+	Root     string   `json:"root"`            // the image's root filesystem
+	Programs []string `json:"programs"`        // paths in Root
+	Glibc    string   `json:"glibc,omitempty"` // the image's glibc release; "" leaves glibc unchecked
+	Image    string   `json:"image"`           // what the image is made of, for messages
 }
 
 // LayerRequest assembles a layer from a root filesystem of the target
@@ -52,6 +63,11 @@ type LayerRequest struct {
 type PackageRequest struct {
 	Files map[string]string `json:"files"` // name in the zip: path of the program
 }
+
+// ErrorFile is where a failing helper leaves its error, on one line, in
+// its step's root filesystem: BuildKit keeps a failed step's root for its
+// error, and the frontend reads the line from there.
+const ErrorFile = "/strata-error.txt"
 
 // RequestDir is where the step mounts the directory holding the request,
 // as RequestFile; the helper's one argument is its path.
@@ -88,8 +104,15 @@ func (r Request) check() error {
 	switch {
 	case r.Name == "" || r.Out == "":
 		return errors.New("request: name and out are required")
-	case (r.Layer == nil) == (r.Package == nil):
-		return errors.New("request: exactly one of layer and package")
+	}
+	kinds := 0
+	for _, set := range []bool{r.Layer != nil, r.Package != nil, r.Check != nil} {
+		if set {
+			kinds++
+		}
+	}
+	if kinds != 1 {
+		return errors.New("request: exactly one of layer, package and check")
 	}
 	return nil
 }

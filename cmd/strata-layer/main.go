@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/strata-build/strata/layer"
 )
@@ -34,6 +35,12 @@ func main() {
 	}
 	if req.Package != nil {
 		fail(writePackage(filepath.Join(req.Out, req.Name+".zip"), req))
+		return
+	}
+	if req.Check != nil {
+		report, err := layer.CheckImage(*req.Check)
+		fmt.Fprint(os.Stderr, report)
+		fail(err)
 		return
 	}
 	opt, err := req.BuildOptions()
@@ -70,5 +77,8 @@ func fail(err error) {
 		return
 	}
 	fmt.Fprintf(os.Stderr, "strata-layer: %v\n", err)
+	// The error, on one line, where the frontend reads it for the build's
+	// final error (BuildKit's own ends in "exit code: 1").
+	_ = os.WriteFile(layer.ErrorFile, []byte(strings.Join(strings.Fields(err.Error()), " ")+"\n"), 0o644)
 	os.Exit(1)
 }

@@ -53,7 +53,7 @@ func TestWithCargoErrorOthers(t *testing.T) {
 		solveError("sh", "-ec", "apt-get install -y ffmpeg"),
 		solveError("/strata/zig/zig", "cc", "-o", "x"),
 	} {
-		if got := b.withCargoError(context.Background(), err); got != err {
+		if got := b.withToolError(context.Background(), err); got != err {
 			t.Errorf("%v became %v", err, got)
 		}
 	}

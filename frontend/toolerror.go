@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -13,37 +14,50 @@ import (
 	"github.com/moby/buildkit/util/grpcerrors"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/strata-build/strata/graph"
+	"github.com/strata-build/strata/layer"
 	"google.golang.org/grpc/status"
 )
 
-// How much of a failed cargo step's stderr is read for its first error,
-// and how long that may take.
+// How much of a failed step's tool error is read, and how long that may
+// take.
 const (
 	stderrChunk   = 1 << 20
 	stderrMax     = 64 << 20
 	stderrTimeout = time.Minute
+	// helperErrorMax bounds the helper's error line (a list of missing
+	// libraries can be long).
+	helperErrorMax = 2000
 )
 
-// withCargoError adds cargo's first error line to the error of a solve
-// whose failed step is a cargo step, so that it ends the build's final
-// error (BuildKit's own says only `process "sh -ec ..." did not complete
-// successfully: exit code: 101`). The step kept cargo's stderr in its root
-// filesystem, which BuildKit keeps for the error (the SolveError's mount
-// IDs, as for buildx's debug shell); the frontend reads it from a container
-// on that root, which runs no process. Any other error, or one whose
-// stderr cannot be read, is returned unchanged.
-func (b *builder) withCargoError(ctx context.Context, err error) error {
+// withToolError adds a failed tool's own error to the error of a solve,
+// so that it ends the build's final error (BuildKit's own says only
+// `process "..." did not complete successfully: exit code: 101`): cargo's
+// first error line for a cargo step, the helper's error for a helper step.
+// Both steps keep it in their root filesystem, which BuildKit keeps for
+// the error (the SolveError's mount IDs, as for buildx's debug shell); the
+// frontend reads it from a container on that root, which runs no process.
+// Any other error, or one whose tool error cannot be read, is returned
+// unchanged.
+func (b *builder) withToolError(ctx context.Context, err error) error {
 	var se *errdefs.SolveError
 	if !errors.As(err, &se) || se.Solve == nil {
 		return err
 	}
 	exec := se.Op.GetExec()
-	if exec == nil || exec.Meta == nil || !graph.KeepsCargoStderr(exec.Meta.Args) {
+	if exec == nil || exec.Meta == nil {
+		return err
+	}
+	read := b.readCargoError
+	switch {
+	case graph.KeepsCargoStderr(exec.Meta.Args):
+	case graph.IsHelperStep(exec.Meta.Args):
+		read = readHelperError
+	default:
 		return err
 	}
 	p := se.Op.GetPlatform()
 	if p == nil || !platforms.OnlyStrict(b.build).Match(ocispecs.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}) {
-		return err // the cargo steps run on the build platform
+		return err // these steps run on the build platform
 	}
 	root := ""
 	for i, m := range exec.Mounts {
@@ -56,25 +70,41 @@ func (b *builder) withCargoError(ctx context.Context, err error) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, stderrTimeout)
 	defer cancel()
-	line, rerr := b.readCargoError(ctx, root, p)
+	ctr, cerr := b.c.NewContainer(ctx, gwclient.NewContainerRequest{
+		Mounts:   []gwclient.Mount{{Dest: pb.RootMount, ResultID: root, MountType: pb.MountType_BIND, Readonly: true}},
+		NetMode:  pb.NetMode_NONE,
+		Platform: p,
+	})
+	if cerr != nil {
+		return err
+	}
+	defer ctr.Release(context.WithoutCancel(ctx))
+	line, rerr := read(ctx, ctr)
 	if rerr != nil || line == "" {
 		return err
 	}
 	return &toolError{err: err, line: line}
 }
 
-// readCargoError reads cargo's first error line from the kept stderr in a
-// failed step's root, chunk by chunk, stopping at the first error.
-func (b *builder) readCargoError(ctx context.Context, root string, p *pb.Platform) (string, error) {
-	ctr, err := b.c.NewContainer(ctx, gwclient.NewContainerRequest{
-		Mounts:   []gwclient.Mount{{Dest: pb.RootMount, ResultID: root, MountType: pb.MountType_BIND, Readonly: true}},
-		NetMode:  pb.NetMode_NONE,
-		Platform: p,
-	})
+// readHelperError reads the error the helper left (layer.ErrorFile), its
+// first line, bounded.
+func readHelperError(ctx context.Context, ctr gwclient.Container) (string, error) {
+	dt, err := ctr.ReadFile(ctx, gwclient.ReadContainerRequest{ReadRequest: gwclient.ReadRequest{
+		Filename: layer.ErrorFile, Range: &gwclient.FileRange{Length: helperErrorMax},
+	}})
 	if err != nil {
 		return "", err
 	}
-	defer ctr.Release(context.WithoutCancel(ctx))
+	line, _, _ := strings.Cut(string(dt), "\n")
+	if len(line) > helperErrorMax-1 {
+		line = line[:helperErrorMax-1] + "…"
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// readCargoError reads cargo's first error line from the kept stderr in a
+// failed step's root, chunk by chunk, stopping at the first error.
+func (b *builder) readCargoError(ctx context.Context, ctr gwclient.Container) (string, error) {
 	var pending []byte // an incomplete last line
 	for off := 0; off < stderrMax; off += stderrChunk {
 		dt, err := ctr.ReadFile(ctx, gwclient.ReadContainerRequest{ReadRequest: gwclient.ReadRequest{
