@@ -51,3 +51,12 @@ func Helper(name string, sources fs.FS, toolchain llb.State, build Platforms) (l
 	)
 	return run.AddMount("/out", llb.Scratch()), nil
 }
+
+// helperRoot is the root filesystem of a helper step (the helper is
+// static): empty but for /tmp. Not the helper's own state, which is
+// mounted at /strata: when a step whose root and another mount are one
+// result fails, BuildKit (v0.34) releases that result twice and reports
+// "releasing already released reference" instead of the step's error.
+func helperRoot() llb.State {
+	return llb.Scratch().File(llb.Mkdir("/tmp", 0o1777, llb.WithCreatedTime(epoch)), llb.WithCustomName("[strata] helper root"))
+}

@@ -20,7 +20,7 @@ func (r AppImage) ImageCheck(image, helper llb.State, glibc, made string) (llb.S
 	if err != nil {
 		return llb.State{}, err
 	}
-	run := helper.Platform(r.Platforms.Build).Run(
+	run := helperRoot().Platform(r.Platforms.Build).Run(
 		llb.Args(helperArgs),
 		llb.AddMount("/strata", helper, llb.Readonly),
 		llb.AddMount(layer.RequestDir, request, llb.Readonly),

@@ -125,7 +125,7 @@ func (b LayerBuild) Archive() (llb.State, error) {
 	if b.Tree {
 		req.Tree = "/out/tree"
 	}
-	runner := b.Helper
+	runner := helperRoot()
 	if l.Strip {
 		// binutils-multiarch's strip reads every architecture; the step
 		// that installs it runs once per builder and is cached.
@@ -165,7 +165,7 @@ func FunctionPackage(name, provider string, bin AppBinary, helper llb.State, ps 
 	if err != nil {
 		return llb.State{}, err
 	}
-	run := helper.Platform(ps.Build).Run(
+	run := helperRoot().Platform(ps.Build).Run(
 		llb.Args(helperArgs),
 		llb.AddMount("/strata", helper, llb.Readonly),
 		llb.AddMount(layer.RequestDir, request, llb.Readonly),

@@ -23,7 +23,11 @@ func CheckImage(c CheckRequest) (string, error) {
 	}
 	b.WriteString("\n")
 	for _, e := range l.Entries {
-		if strings.HasPrefix(e.Path, "lib/") {
+		switch {
+		case !strings.HasPrefix(e.Path, "lib/"):
+		case e.Link != "":
+			fmt.Fprintf(&b, "  %s -> %s\n", strings.TrimPrefix(e.Path, "lib/"), e.Link)
+		default:
 			fmt.Fprintf(&b, "  %s from %s, needed by %s\n", strings.TrimPrefix(e.Path, "lib/"), e.Source, strings.Join(e.NeededBy, ", "))
 		}
 	}
