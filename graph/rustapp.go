@@ -151,7 +151,7 @@ func (r RustBuild) Dependencies() (llb.State, error) {
 	if r.App.Rust.TargetCache {
 		script += "\ncat /proc/sys/kernel/random/uuid >" + path.Join(rustTarget, depsID)
 	}
-	run, err := r.run(skel, script, "["+r.Name+"] cargo build dependencies", "apps."+r.Name+".rust")
+	run, err := r.run(skel, script, CargoDependenciesStep(r.Name), "apps."+r.Name+".rust")
 	if err != nil {
 		return llb.State{}, err
 	}
@@ -205,7 +205,7 @@ func (r RustBuild) Output() (llb.State, error) {
 		}
 	}
 	script = r.scrub(rustTarget, rustOut) + script
-	run, err := r.run(src, script, "["+r.Name+"] cargo build "+strings.Join(targets, " "), "apps."+r.Name+".rust", extra...)
+	run, err := r.run(src, script, CargoBuildStep(r.Name, targets...), "apps."+r.Name+".rust", extra...)
 	if err != nil {
 		return llb.State{}, err
 	}
