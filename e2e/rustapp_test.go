@@ -257,6 +257,23 @@ func webCrate(t *testing.T, rust, buildRS string) string {
 	return dir
 }
 
+// newBuildScript edits the crate's build script with a unique comment, so
+// that the build step runs it rather than coming from the cache: secrets
+// and SSH agents are no part of a step's cache key. (--no-cache would
+// also rerun it, but BuildKit then reruns the steps that other,
+// parallel, builds share with it, for them too.)
+func newBuildScript(t *testing.T, dir string) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(dir, "build.rs"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("// " + testenv.Unique() + "\n"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestRustErrors: a missing Cargo.lock, a crate that does not compile, a
 // manifest cargo rejects and a platform Rust apps do not support each fail
 // with a clear message. When cargo fails, its first error line ends the

@@ -119,10 +119,10 @@ func worldContext(t *testing.T) string {
 // worldBuild builds the app for both platforms and checks what each binary
 // prints, natively and under qemu-aarch64-static; it returns the status
 // events.
-func worldBuild(t *testing.T, dir, checkout string, extra ...string) testenv.Events {
+func worldBuild(t *testing.T, dir, checkout string) testenv.Events {
 	t.Helper()
 	out, output := testenv.LocalOutput(t)
-	args := append(append([]string{"build", "--progress=rawjson", "--platform", strings.Join(testenv.BothPlatforms, ",")}, testenv.ZigContext...), extra...)
+	args := append([]string{"build", "--progress=rawjson", "--platform", strings.Join(testenv.BothPlatforms, ",")}, testenv.ZigContext...)
 	events := testenv.ParseEvents(testenv.MustStrata(t, append(args, "-o", output, dir)...))
 	want := strings.Join(append(append([]string{}, worldWant...), "checkout: "+checkout), "\n")
 	for _, arch := range []string{"amd64", "arm64"} {
@@ -147,15 +147,19 @@ func TestRustRealWorld(t *testing.T) {
 	t.Parallel()
 	testenv.EmulationOff(t)
 	one := worldContext(t)
+	// A dependency step of its own: it runs, so the target cache is seeded
+	// from it and the build compiles every local crate, whatever an
+	// earlier run left on this builder.
+	ownDependencies(t, filepath.Join(one, "app"))
 	two := t.TempDir()
 	testenv.MustRun(t, "cp", "-a", one+"/.", two)
 	testenv.EditFile(t, filepath.Join(two, "app/src/main.rs"), "checkout: one", "checkout: two")
 	testenv.SameTimes(t, two)
 
-	// --no-cache: the dependency step runs, so the target cache is seeded
-	// from it and the build compiles every local crate, whatever an earlier
-	// run left on this builder.
-	events := worldBuild(t, one, "one", "--no-cache")
+	events := worldBuild(t, one, "one")
+	if !events.Step(t, graph.CargoDependenciesStep("world")).Ran() {
+		t.Fatal("the first build took a dependency step of its own from the cache")
+	}
 	// The build compiles the local crates only: cargo clean -p memchr used
 	// to clean the registry memchr too, and aho-corasick with it.
 	build := events.Step(t, cargoBuildStep(t, "world", testenv.BothPlatforms...))

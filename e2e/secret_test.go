@@ -23,6 +23,7 @@ func TestRustSecret(t *testing.T) {
 	env := []string{"STRATA_E2E_TOKEN=" + token}
 	dir := webCrate(t, "secrets: [{id: token, env: REGISTRY_TOKEN}]",
 		"fn main() {\n    let t = std::env::var(\"REGISTRY_TOKEN\").expect(\"the secret reaches cargo\");\n    assert_eq!(t.len(), 16);\n}\n")
+	newBuildScript(t, dir)
 	oci, output := testenv.OCIOutput(t)
 	args := append([]string{"build", "--progress=plain", "--platform", "linux/arm64", "--secret", "id=token,env=STRATA_E2E_TOKEN"}, testenv.ZigContext...)
 	testenv.MustRunEnv(t, env, testenv.StrataCLI(), append(args, "-o", output, dir)...)
@@ -33,7 +34,8 @@ func TestRustSecret(t *testing.T) {
 			}
 		}
 	}
-	args = append([]string{"build", "--progress=plain", "--platform", "linux/arm64", "--no-cache"}, testenv.ZigContext...)
+	newBuildScript(t, dir)
+	args = append([]string{"build", "--progress=plain", "--platform", "linux/arm64"}, testenv.ZigContext...)
 	if out, err := testenv.Strata(t, append(args, dir)...); err == nil || !strings.Contains(out, "token") {
 		t.Errorf("without the secret the build did not fail on it: %v\n%s", err, testenv.Tail(out, 20))
 	}

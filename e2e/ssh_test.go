@@ -18,15 +18,15 @@ func TestRustSSH(t *testing.T) {
 	t.Parallel()
 	testenv.EmulationOff(t)
 	env := []string{"SSH_AUTH_SOCK=" + sshAgent(t, "strata-e2e-key")}
-	// The build script runs again (what it prints is the test), though the
-	// agent is no part of the step's cache key.
-	dir := webCrate(t, "ssh: true", agentProbe+"\n// "+testenv.Unique()+"\n")
+	dir := webCrate(t, "ssh: true", agentProbe)
+	newBuildScript(t, dir) // what the script prints is the test
 	args := append([]string{"build", "--progress=plain", "--platform", "linux/arm64", "--ssh", "default"}, testenv.ZigContext...)
 	out := testenv.MustRunEnv(t, env, testenv.StrataCLI(), append(args, "-o", "type=cacheonly", dir)...)
 	if !strings.Contains(out, "agent holds 1 key(s): strata-e2e-key") {
 		t.Errorf("the build script did not reach the agent:\n%s", testenv.Tail(out, 30))
 	}
-	args = append([]string{"build", "--progress=plain", "--platform", "linux/arm64", "--no-cache"}, testenv.ZigContext...)
+	newBuildScript(t, dir)
+	args = append([]string{"build", "--progress=plain", "--platform", "linux/arm64"}, testenv.ZigContext...)
 	if out, err := testenv.Strata(t, append(args, dir)...); err == nil || !strings.Contains(out, `no SSH key "default" forwarded`) {
 		t.Errorf("without --ssh the build did not fail on it: %v\n%s", err, testenv.Tail(out, 20))
 	}

@@ -87,7 +87,7 @@ func (b *builder) resolveInput(ctx context.Context, name, ref string, p ocispecs
 			named = d
 		}
 	}
-	st := llb.Image(named.String(), llb.Platform(p), llb.WithCustomName(graph.ImageStep(reference.FamiliarString(named))))
+	st := llb.Image(named.String(), llb.Platform(p), llb.WithCustomNamef("[strata] %s", reference.FamiliarString(named)))
 	st, err = st.WithImageConfig(dt)
 	if err != nil {
 		return nil, err

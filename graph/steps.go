@@ -39,7 +39,3 @@ func CargoBuildStep(app string, triples ...string) string {
 func AssembleLayerStep(layer, runtime string, target ocispecs.Platform) string {
 	return StepPrefix(layer) + "assemble layer for " + runtime + " (" + platformString(target) + ")"
 }
-
-// ImageStep is the step that pulls an external image (a toolchain, a base
-// image, a layer's source), by its familiar reference.
-func ImageStep(ref string) string { return "[strata] " + ref }
