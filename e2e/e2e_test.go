@@ -4,9 +4,10 @@
 // works anywhere.
 //
 // Tests run in parallel (t.Parallel) unless they disturb or time the
-// builder: those that prune BuildKit's cache, and those that time a step,
-// run alone, before the parallel ones (Go runs every test that does not
-// call t.Parallel first, one at a time). A test that expects a step to run
+// builder: those that prune BuildKit's cache, build with --no-cache
+// (BuildKit then reruns the steps other builds share with that build, for
+// them too) or time a step run alone, before the parallel ones (Go runs
+// every test that does not call t.Parallel first, one at a time). A test that expects a step to run
 // or to be cached gives its build inputs of its own (testenv.Unique), so
 // that neither a parallel test nor an earlier run has them in the cache.
 package e2e

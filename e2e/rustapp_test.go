@@ -137,14 +137,7 @@ func checkRebuild(t *testing.T, what string, events testenv.Events, app string, 
 // an earlier run or a parallel test left in the cache.
 func ownDependencies(t *testing.T, dir string) {
 	t.Helper()
-	f, err := os.OpenFile(filepath.Join(dir, "Cargo.toml"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.WriteString("\n[features]\ne2e-" + testenv.Unique() + " = []\n"); err != nil {
-		t.Fatal(err)
-	}
+	testenv.AppendFile(t, filepath.Join(dir, "Cargo.toml"), "\n[features]\ne2e-"+testenv.Unique()+" = []\n")
 }
 
 // TestRustAppCaching is the dependency caching of the issue: (a) a source
@@ -264,14 +257,7 @@ func webCrate(t *testing.T, rust, buildRS string) string {
 // parallel, builds share with it, for them too.)
 func newBuildScript(t *testing.T, dir string) {
 	t.Helper()
-	f, err := os.OpenFile(filepath.Join(dir, "build.rs"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.WriteString("// " + testenv.Unique() + "\n"); err != nil {
-		t.Fatal(err)
-	}
+	testenv.AppendFile(t, filepath.Join(dir, "build.rs"), "// "+testenv.Unique()+"\n")
 }
 
 // TestRustErrors: a missing Cargo.lock, a crate that does not compile, a

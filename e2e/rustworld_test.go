@@ -102,12 +102,7 @@ func worldContext(t *testing.T) string {
 	os.MkdirAll(filepath.Join(app, "patched"), 0o755)
 	testenv.MustRun(t, "cp", "-a", zs[0], filepath.Join(app, "patched/libz-sys"))
 	os.Remove(filepath.Join(app, "patched/libz-sys/.cargo-checksum.json"))
-	f, err := os.OpenFile(filepath.Join(app, "patched/libz-sys/src/lib.rs"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString("\npub const STRATA_PATCHED: bool = true;\n")
-	f.Close()
+	testenv.AppendFile(t, filepath.Join(app, "patched/libz-sys/src/lib.rs"), "\npub const STRATA_PATCHED: bool = true;\n")
 	testenv.EditFile(t, filepath.Join(app, "Cargo.toml"), "[dependencies]", "[patch.crates-io]\nlibz-sys = { path = \"patched/libz-sys\" }\n\n[dependencies]")
 	os.RemoveAll(filepath.Join(app, "vendor"))
 	cargo("vendor", "-q", "--versioned-dirs", "vendor")

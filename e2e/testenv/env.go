@@ -65,9 +65,6 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// Root is the repository's directory.
-func Root() string { return root }
-
 // EmulationOff asserts that no aarch64 binfmt handler is enabled, so that a
 // build that succeeds did not use QEMU. It only reads binfmt_misc.
 func EmulationOff(t *testing.T) {

@@ -51,6 +51,22 @@ func EditFile(t *testing.T, path, old, new string) {
 	}
 }
 
+// AppendFile appends text to a file.
+func AppendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString(text)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // SameTimes gives every file under dir one old time, as two checkouts of a
 // branch made at the same moment would have.
 func SameTimes(t *testing.T, dir string) {
