@@ -6,6 +6,9 @@ PLATFORMS ?= linux/amd64,linux/arm64
 # zig for Rust apps: hack/dev-env's copy, since this machine cannot reach
 # ziglang.org; `make demo ZIG=` downloads the pinned release instead.
 export ZIG ?= docker-image://localhost:5000/strata/zig:0.11.0
+# How many e2e tests run at once: they mostly wait on buildkitd, so more
+# than GOMAXPROCS (go test's default) of them keep a 2-core machine busy.
+E2E_PARALLEL ?= 4
 
 .PHONY: all build dev-env frontend demo test test-unit test-e2e fuzz schema lint clean
 
@@ -40,7 +43,7 @@ test-unit: lint
 
 test-e2e: frontend build
 	@for c in cargo python3; do command -v $$c >/dev/null || { echo "make test-e2e: $$c is needed (see the README's Quickstart)" >&2; exit 1; }; done
-	$(ENV) && STRATA_E2E=1 go test -count=1 -timeout 40m -v ./e2e
+	$(ENV) && STRATA_E2E=1 go test -count=1 -timeout 40m -parallel $(E2E_PARALLEL) -v ./e2e
 
 test: test-unit test-e2e
 

@@ -4,13 +4,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-const syntaxLine = "# syntax=localhost:5000/strata/frontend:dev\n"
+	"github.com/strata-build/strata/e2e/testenv"
+)
 
 // TestSpecErrorsInBuildx: a bad spec fails with file:line:column, and buildx
 // shows the offending line (from the source map the frontend attaches).
 func TestSpecErrorsInBuildx(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, spec string
 		args       []string
@@ -29,25 +30,33 @@ func TestSpecErrorsInBuildx(t *testing.T) {
 			want: []string{`"/svc/go.mod": not found`, ">>>     path: svc"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
-			files := map[string]string{"strata.yaml": syntaxLine + tc.spec}
+			files := map[string]string{"strata.yaml": testenv.SyntaxLine + tc.spec}
 			if tc.file != "" {
 				files[tc.file] = "x"
 			}
-			writeFiles(t, dir, files)
-			args := append([]string{"buildx", "build", "--progress=plain", "-f", filepath.Join(dir, "strata.yaml")}, tc.args...)
-			out, err := run(t, "docker", append(args, dir)...)
+			testenv.WriteFiles(t, dir, files)
+			args := append([]string{"build", "--progress=plain", "-f", filepath.Join(dir, "strata.yaml")}, tc.args...)
+			out, err := testenv.Buildx(t, append(args, dir)...)
 			if err == nil {
-				t.Fatalf("the build passed:\n%s", tail(out, 30))
+				t.Fatalf("the build passed:\n%s", testenv.Tail(out, 30))
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("output lacks %q:\n%s", w, tail(out, 30))
-				}
-			}
-			if strings.Contains(out, "panic") {
-				t.Errorf("the frontend panicked:\n%s", out)
-			}
+			wantOutput(t, out, tc.want...)
 		})
+	}
+}
+
+// wantOutput checks that a failed build's output holds every line part
+// wanted, and that the frontend did not panic.
+func wantOutput(t *testing.T, out string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, testenv.Tail(out, 40))
+		}
+	}
+	if strings.Contains(out, "panic") {
+		t.Errorf("the frontend panicked:\n%s", out)
 	}
 }

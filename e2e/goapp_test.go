@@ -1,11 +1,7 @@
 package e2e
 
 import (
-	"debug/elf"
 	"encoding/json"
-	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,52 +9,48 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/containerd/platforms"
+	"github.com/strata-build/strata/e2e/testenv"
+	"github.com/strata-build/strata/graph"
 )
-
-const goAppSpec = "examples/go-app/strata.yaml"
-
-var bothPlatforms = []string{"linux/amd64", "linux/arm64"}
 
 // TestGoAppBuildx is the main promise: one docker buildx build through
 // # syntax gives a multi-arch image, built with emulation off.
 func TestGoAppBuildx(t *testing.T) {
-	emulationOff(t)
-	dir := filepath.Join(t.TempDir(), "oci")
-	mustRun(t, "docker", "buildx", "build", "--progress=plain", "-f", goAppSpec,
-		"--platform", strings.Join(bothPlatforms, ","),
-		"-o", "type=oci,tar=false,dest="+dir, "examples/go-app")
-	checkGoApp(t, readLayout(t, dir, bothPlatforms...), true)
+	t.Parallel()
+	testenv.EmulationOff(t)
+	dir, output := testenv.OCIOutput(t)
+	testenv.MustBuildx(t, "build", "--progress=plain", "-f", goAppSpec,
+		"--platform", strings.Join(testenv.BothPlatforms, ","), "-o", output, "examples/go-app")
+	checkGoApp(t, testenv.ReadLayout(t, dir, testenv.BothPlatforms...), true)
 }
 
 // TestGoAppBake builds the example through the frontend target of the same
 // bake run (contexts = target:frontend), not a pushed image.
 func TestGoAppBake(t *testing.T) {
-	emulationOff(t)
-	dir := filepath.Join(t.TempDir(), "oci")
-	mustRun(t, "docker", "buildx", "bake", "--progress=plain", "--allow=fs.write="+filepath.Dir(dir), "-f", "docker-bake.hcl", "go-app",
-		"--set", "go-app.output=type=oci,tar=false,dest="+dir)
-	checkGoApp(t, readLayout(t, dir, bothPlatforms...), false)
+	t.Parallel()
+	testenv.EmulationOff(t)
+	dir, output := testenv.OCIOutput(t)
+	testenv.MustBuildx(t, "bake", "--progress=plain", "--allow=fs.write="+filepath.Dir(dir), "-f", "docker-bake.hcl", "go-app",
+		"--set", "go-app.output="+output)
+	checkGoApp(t, testenv.ReadLayout(t, dir, testenv.BothPlatforms...), false)
 }
 
 // TestGoAppCLI builds with strata build, the frontend running in-process.
 func TestGoAppCLI(t *testing.T) {
-	emulationOff(t)
-	dir := filepath.Join(t.TempDir(), "oci")
-	mustRun(t, strata, "build", "--progress=plain", "-f", goAppSpec,
-		"--platform", strings.Join(bothPlatforms, ","),
-		"-o", "type=oci,tar=false,dest="+dir, "examples/go-app")
-	checkGoApp(t, readLayout(t, dir, bothPlatforms...), false)
+	t.Parallel()
+	testenv.EmulationOff(t)
+	dir, output := testenv.OCIOutput(t)
+	testenv.MustStrata(t, "build", "--progress=plain", "-f", goAppSpec,
+		"--platform", strings.Join(testenv.BothPlatforms, ","), "-o", output, "examples/go-app")
+	checkGoApp(t, testenv.ReadLayout(t, dir, testenv.BothPlatforms...), false)
 }
-
-var elfMachine = map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}
 
 // checkGoApp checks both images: config, files, the binary's architecture;
 // with run set, it runs them (arm64 under qemu-aarch64-static, a check of
 // the result only).
-func checkGoApp(t *testing.T, imgs map[string]*image, runThem bool) {
+func checkGoApp(t *testing.T, imgs map[string]*testenv.Image, runThem bool) {
 	t.Helper()
 	for p, img := range imgs {
 		c := img.Config.Config
@@ -92,24 +84,14 @@ func checkGoApp(t *testing.T, imgs map[string]*image, runThem bool) {
 			t.Errorf("%s: the debian base's files are missing", p)
 		}
 		arch := img.Config.Architecture
-		path := filepath.Join(t.TempDir(), "go-app-"+arch)
-		if err := os.WriteFile(path, bin.Data, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		f, err := elf.Open(path)
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		if f.Machine != elfMachine[arch] {
-			t.Errorf("%s: ELF machine %v, want %v", p, f.Machine, elfMachine[arch])
-		}
-		f.Close()
+		path := testenv.WriteExecutable(t, "go-app", bin.Data)
+		testenv.CheckELF(t, path, arch, "")
 		if !runThem {
 			continue
 		}
 		switch arch {
 		case runtime.GOARCH:
-			serve(t, path, arch)
+			serveGoApp(t, path, arch)
 		case "arm64":
 			out, err := exec.Command("qemu-aarch64-static", path, "-version").CombinedOutput()
 			if err != nil || strings.TrimSpace(string(out)) != "go-app linux/arm64" {
@@ -119,30 +101,12 @@ func checkGoApp(t *testing.T, imgs map[string]*image, runThem bool) {
 	}
 }
 
-// serve runs the native binary and asks it over HTTP.
-func serve(t *testing.T, path, arch string) {
+// serveGoApp runs the native binary and asks it over HTTP.
+func serveGoApp(t *testing.T, path, arch string) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(path, "-addr", addr)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	var body []byte
-	for i := 0; i < 50; i++ {
-		resp, err := http.Get("http://" + addr + "/")
-		if err == nil {
-			body, _ = io.ReadAll(resp.Body)
-			resp.Body.Close()
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	body := testenv.Serve(t,
+		func(addr string) *exec.Cmd { return exec.Command(path, "-addr", addr) },
+		func(base string) (*http.Response, error) { return http.Get(base + "/") })
 	var got map[string]string
 	if err := json.Unmarshal(body, &got); err != nil || got["platform"] != "linux/"+arch || got["request_id"] == "" {
 		t.Fatalf("GET / answered %q (%v)", body, err)
@@ -152,20 +116,24 @@ func serve(t *testing.T, path, arch string) {
 // TestNoQEMUInTheGraph reads the graph the frontend makes for linux/arm64:
 // every exec must run on the build platform.
 func TestNoQEMUInTheGraph(t *testing.T) {
+	t.Parallel()
 	for _, tc := range [][]string{
 		{"-f", goAppSpec, "examples/go-app"},
 		{"-f", ffmpegSpec, "--target", "ffmpeg-fc", "examples/ffmpeg-layer"},
 		{"-f", ffmpegSpec, "--target", "probe", "examples/ffmpeg-layer"},
 		{"-f", ffmpegSpec, "--target", "probe-lambda", "examples/ffmpeg-layer"},
-		append(zigContext, "-f", rustAppSpec, "examples/rust-app"),
+		append(testenv.ZigContext, "-f", rustAppSpec, "examples/rust-app"),
 	} {
-		t.Run(tc[len(tc)-2], func(t *testing.T) { checkGraphOnBuildPlatform(t, tc) })
+		t.Run(tc[len(tc)-2], func(t *testing.T) {
+			t.Parallel()
+			checkGraphOnBuildPlatform(t, tc)
+		})
 	}
 }
 
 func checkGraphOnBuildPlatform(t *testing.T, args []string) {
 	foreign := map[string]string{"amd64": "linux/arm64", "arm64": "linux/amd64"}[runtime.GOARCH]
-	out := mustRun(t, strata, append([]string{"llb", "--platform", foreign}, args...)...)
+	out := testenv.MustStrata(t, append([]string{"llb", "--platform", foreign}, args...)...)
 	var g struct {
 		Def map[string]struct {
 			Exec *struct {
@@ -178,7 +146,7 @@ func checkGraphOnBuildPlatform(t *testing.T, args []string) {
 		} `json:"def"`
 	}
 	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &g); err != nil {
-		t.Fatalf("strata llb: %v\n%s", err, tail(out, 20))
+		t.Fatalf("strata llb: %v\n%s", err, testenv.Tail(out, 20))
 	}
 	execs := 0
 	for d, op := range g.Def {
@@ -195,98 +163,87 @@ func checkGraphOnBuildPlatform(t *testing.T, args []string) {
 	}
 }
 
+// goAppBuildStep is the compile step of the go-app example for a platform.
+func goAppBuildStep(platform string) string {
+	return graph.GoBuildStep("go-app", ".", platforms.MustParse(platform))
+}
+
 // TestGoAppCaching reads BuildKit's status events: a repeat build is fully
 // cached, and a .go edit re-runs the compile but not the module download.
 func TestGoAppCaching(t *testing.T) {
-	emulationOff(t)
-	dir := copyDir(t, "examples/go-app")
-	build := func() map[string]*vertex {
-		out := mustRun(t, strata, "build", "--progress=rawjson", "--platform", "linux/arm64", dir)
-		return vertices(t, out)
-	}
-	build()
-	vs := build()
-	steps := 0
-	for name, v := range vs {
-		// Strata's own steps; loading the context and resolving images are
-		// no build steps and always report.
-		if !strings.HasPrefix(name, "[go-app]") {
-			continue
-		}
-		steps++
-		if v.ran() {
-			t.Errorf("repeat build ran %q", name)
-		}
-	}
-	if steps < 4 {
-		t.Errorf("the repeat build reported %d of Strata's steps, want every one of them, cached", steps)
-	}
+	t.Parallel()
+	testenv.EmulationOff(t)
+	dir := testenv.CopyDir(t, "examples/go-app")
 	main := filepath.Join(dir, "main.go")
-	dt, _ := os.ReadFile(main)
-	if err := os.WriteFile(main, append(dt, []byte(fmt.Sprintf("\n// edited %d\n", time.Now().UnixNano()))...), 0o644); err != nil {
-		t.Fatal(err)
+	edit := func() {
+		dt, _ := os.ReadFile(main)
+		if err := os.WriteFile(main, append(dt, []byte("\n// edited "+testenv.Unique()+"\n")...), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	vs = build()
-	if dl := step(t, vs, "go mod download"); dl.ran() {
+	build := func() testenv.Events {
+		return testenv.ParseEvents(testenv.MustStrata(t, "build", "--progress=rawjson", "--platform", "linux/arm64", dir))
+	}
+	// An edit of its own: the first build compiles, whatever ran before.
+	edit()
+	if !build().Step(t, goAppBuildStep("linux/arm64")).Ran() {
+		t.Fatal("the first build of new sources took go build from the cache")
+	}
+	steps := build().WithPrefix(graph.StepPrefix("go-app"))
+	for _, s := range steps {
+		if s.Ran() {
+			t.Errorf("repeat build ran %q", s.Name)
+		}
+	}
+	// Strata's own steps; loading the context and resolving images are no
+	// build steps and always report.
+	if len(steps) < 4 {
+		t.Errorf("the repeat build reported %d of Strata's steps, want every one of them, cached", len(steps))
+	}
+	edit()
+	vs := build()
+	if vs.Step(t, graph.GoDownloadStep("go-app")).Ran() {
 		t.Error("a .go edit re-ran go mod download")
 	}
-	if gb := step(t, vs, "go build"); !gb.ran() {
+	if !vs.Step(t, goAppBuildStep("linux/arm64")).Ran() {
 		t.Error("a .go edit did not re-run go build")
 	}
 }
 
 // TestGoAppReproducible: two builds without the cache give the same image
 // layers, byte for byte (the binary with -trimpath, the app files with
-// fixed times and one copy of a staged tree).
+// fixed times and one copy of a staged tree). Serial: BuildKit runs a
+// step that another build needs while a --no-cache build runs it again,
+// for both, which parallel tests would see as steps that ran.
 func TestGoAppReproducible(t *testing.T) {
-	emulationOff(t)
+	testenv.EmulationOff(t)
 	var layers [2]string
 	for i := range layers {
-		dir := filepath.Join(t.TempDir(), "oci")
-		out := mustRun(t, strata, "build", "--no-cache", "--progress=rawjson", "-f", goAppSpec, "--platform", "linux/arm64",
-			"-o", "type=oci,tar=false,dest="+dir, "examples/go-app")
+		dir, output := testenv.OCIOutput(t)
+		out := testenv.MustStrata(t, "build", "--no-cache", "--progress=rawjson", "-f", goAppSpec, "--platform", "linux/arm64",
+			"-o", output, "examples/go-app")
 		// --no-cache must really rebuild, or the comparison proves nothing.
-		if !step(t, vertices(t, out), "go build").ran() {
+		if !testenv.ParseEvents(out).Step(t, goAppBuildStep("linux/arm64")).Ran() {
 			t.Fatal("--no-cache took go build from the cache")
 		}
-		layers[i] = manifestLayers(t, dir)
+		layers[i] = testenv.LayerDigests(t, dir)
 	}
 	if layers[0] != layers[1] {
 		t.Fatalf("two uncached builds gave different layers:\n%s\n%s", layers[0], layers[1])
 	}
 }
 
-// manifestLayers lists the layer digests of an OCI layout's one image.
-func manifestLayers(t *testing.T, dir string) string {
-	t.Helper()
-	var idx ocispecs.Index
-	readJSON(t, filepath.Join(dir, "index.json"), &idx)
-	d := idx.Manifests[0]
-	for d.MediaType == ocispecs.MediaTypeImageIndex {
-		var sub ocispecs.Index
-		readJSON(t, blob(dir, d), &sub)
-		d = sub.Manifests[0]
-	}
-	var m ocispecs.Manifest
-	readJSON(t, blob(dir, d), &m)
-	var out []string
-	for _, l := range m.Layers {
-		out = append(out, l.Digest.String())
-	}
-	return strings.Join(out, " ")
-}
-
 // TestNamedContexts: every external input can be replaced with a named
 // context, through buildx and through the strata CLI alike.
 func TestNamedContexts(t *testing.T) {
-	emulationOff(t)
-	// The runtime base, by its reference: debian:bookworm keeps the
+	t.Parallel()
+	testenv.EmulationOff(t)
+	// The base image, by its reference: debian:bookworm keeps the
 	// documentation that the slim base drops.
-	dir := filepath.Join(t.TempDir(), "oci")
-	mustRun(t, "docker", "buildx", "build", "--progress=plain", "-f", goAppSpec, "--platform", "linux/amd64",
-		"--build-context", "debian:bookworm-slim=docker-image://debian:bookworm",
-		"-o", "type=oci,tar=false,dest="+dir, "examples/go-app")
-	img := readLayout(t, dir, "linux/amd64")["linux/amd64"]
+	dir, output := testenv.OCIOutput(t)
+	testenv.MustBuildx(t, "build", "--progress=plain", "-f", goAppSpec, "--platform", "linux/amd64",
+		"--build-context", "debian:bookworm-slim=docker-image://debian:bookworm", "-o", output, "examples/go-app")
+	img := testenv.ReadLayout(t, dir, "linux/amd64")["linux/amd64"]
 	if img.Files["usr/share/doc/bash/copyright"] == nil {
 		t.Error("the base was not replaced: /usr/share/doc/bash is missing")
 	}
@@ -294,13 +251,11 @@ func TestNamedContexts(t *testing.T) {
 		t.Error("the app is missing")
 	}
 	// The Go toolchain, by its short name, through the CLI.
-	out := mustRun(t, strata, "build", "--progress=rawjson", "-f", goAppSpec, "--platform", "linux/amd64",
-		"--build-context", "golang=docker-image://localhost:5000/library/golang:1.26-bookworm", "examples/go-app")
-	found := false
-	for name := range vertices(t, out) {
-		found = found || strings.Contains(name, "localhost:5000/library/golang:1.26-bookworm")
-	}
-	if !found {
+	const golang = "localhost:5000/library/golang:1.26-bookworm"
+	out := testenv.MustStrata(t, "build", "--progress=rawjson", "-f", goAppSpec, "--platform", "linux/amd64",
+		"--build-context", "golang=docker-image://"+golang, "examples/go-app")
+	// dockerui, which resolves named contexts, names the step.
+	if testenv.ParseEvents(out)["[context golang] "+golang] == nil {
 		t.Error("the golang named context was not used")
 	}
 }

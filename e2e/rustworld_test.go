@@ -4,11 +4,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/strata-build/strata/e2e/testenv"
+	"github.com/strata-build/strata/graph"
 )
 
 // The Rust app of TestRustRealWorld: a workspace below the context's root
@@ -83,7 +84,7 @@ var worldWant = []string{
 func worldContext(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeFiles(t, dir, worldFiles)
+	testenv.WriteFiles(t, dir, worldFiles)
 	app := filepath.Join(dir, "app")
 	cargo := func(args ...string) {
 		t.Helper()
@@ -99,51 +100,30 @@ func worldContext(t *testing.T) string {
 		t.Fatalf("vendored libz-sys: %v", zs)
 	}
 	os.MkdirAll(filepath.Join(app, "patched"), 0o755)
-	mustRun(t, "cp", "-a", zs[0], filepath.Join(app, "patched/libz-sys"))
+	testenv.MustRun(t, "cp", "-a", zs[0], filepath.Join(app, "patched/libz-sys"))
 	os.Remove(filepath.Join(app, "patched/libz-sys/.cargo-checksum.json"))
-	f, err := os.OpenFile(filepath.Join(app, "patched/libz-sys/src/lib.rs"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString("\npub const STRATA_PATCHED: bool = true;\n")
-	f.Close()
-	editFile(t, filepath.Join(app, "Cargo.toml"), "[dependencies]", "[patch.crates-io]\nlibz-sys = { path = \"patched/libz-sys\" }\n\n[dependencies]")
+	testenv.AppendFile(t, filepath.Join(app, "patched/libz-sys/src/lib.rs"), "\npub const STRATA_PATCHED: bool = true;\n")
+	testenv.EditFile(t, filepath.Join(app, "Cargo.toml"), "[dependencies]", "[patch.crates-io]\nlibz-sys = { path = \"patched/libz-sys\" }\n\n[dependencies]")
 	os.RemoveAll(filepath.Join(app, "vendor"))
 	cargo("vendor", "-q", "--versioned-dirs", "vendor")
-	writeFiles(t, app, map[string]string{".cargo/config.toml": "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"vendor\"\n"})
-	sameTimes(t, dir)
+	testenv.WriteFiles(t, app, map[string]string{".cargo/config.toml": "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"vendor\"\n"})
+	testenv.SameTimes(t, dir)
 	return dir
-}
-
-// sameTimes gives every file under dir one old time.
-func sameTimes(t *testing.T, dir string) {
-	t.Helper()
-	when := time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
-	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err == nil {
-			os.Chtimes(p, when, when)
-		}
-		return nil
-	})
 }
 
 // worldBuild builds the app for both platforms and checks what each binary
 // prints, natively and under qemu-aarch64-static; it returns the status
 // events.
-func worldBuild(t *testing.T, dir, checkout string, extra ...string) string {
+func worldBuild(t *testing.T, dir, checkout string) testenv.Events {
 	t.Helper()
-	out := t.TempDir()
-	args := append(append([]string{"build", "--progress=rawjson", "--platform", strings.Join(bothPlatforms, ",")}, zigContext...), extra...)
-	events := mustRun(t, strata, append(args, "-o", "type=local,dest="+out, dir)...)
+	out, output := testenv.LocalOutput(t)
+	args := append([]string{"build", "--progress=rawjson", "--platform", strings.Join(testenv.BothPlatforms, ",")}, testenv.ZigContext...)
+	events := testenv.ParseEvents(testenv.MustStrata(t, append(args, "-o", output, dir)...))
 	want := strings.Join(append(append([]string{}, worldWant...), "checkout: "+checkout), "\n")
 	for _, arch := range []string{"amd64", "arm64"} {
 		bin := filepath.Join(out, "linux_"+arch, "usr/local/bin/world")
-		checkELF(t, bin, arch, "2.17")
-		cmd := exec.Command(bin)
-		if arch != runtime.GOARCH {
-			cmd = exec.Command("qemu-aarch64-static", "-L", debianRoot(t, arch), bin)
-		}
-		got, err := cmd.CombinedOutput()
+		testenv.CheckELF(t, bin, arch, "2.17")
+		got, err := nativeOrQEMU(bin, arch).CombinedOutput()
 		if err != nil || strings.TrimSpace(string(got)) != want {
 			t.Errorf("%s printed (%v):\n%s\nwant:\n%s", arch, err, got, want)
 		}
@@ -159,20 +139,26 @@ func worldBuild(t *testing.T, dir, checkout string, extra ...string) string {
 // the dependency step; and with target_cache, two checkouts built in turn
 // each get their own code.
 func TestRustRealWorld(t *testing.T) {
-	emulationOff(t)
+	t.Parallel()
+	testenv.EmulationOff(t)
 	one := worldContext(t)
+	// A dependency step of its own: it runs, so the target cache is seeded
+	// from it and the build compiles every local crate, whatever an
+	// earlier run left on this builder.
+	ownDependencies(t, filepath.Join(one, "app"))
 	two := t.TempDir()
-	mustRun(t, "cp", "-a", one+"/.", two)
-	editFile(t, filepath.Join(two, "app/src/main.rs"), "checkout: one", "checkout: two")
-	sameTimes(t, two)
+	testenv.MustRun(t, "cp", "-a", one+"/.", two)
+	testenv.EditFile(t, filepath.Join(two, "app/src/main.rs"), "checkout: one", "checkout: two")
+	testenv.SameTimes(t, two)
 
-	// --no-cache: the dependency step runs, so the target cache is seeded
-	// from it and the build compiles every local crate, whatever an earlier
-	// run left on this builder.
-	events := worldBuild(t, one, "one", "--no-cache")
+	events := worldBuild(t, one, "one")
+	if !events.Step(t, graph.CargoDependenciesStep("world")).Ran() {
+		t.Fatal("the first build took a dependency step of its own from the cache")
+	}
 	// The build compiles the local crates only: cargo clean -p memchr used
 	// to clean the registry memchr too, and aho-corasick with it.
-	if got := compiled(stepLogs(t, events, "[world] cargo build aarch64")); strings.Join(slices.Compact(got), " ") != "memchr world" {
+	build := events.Step(t, cargoBuildStep(t, "world", testenv.BothPlatforms...))
+	if got := testenv.Compiled(build.Logs); strings.Join(slices.Compact(got), " ") != "memchr world" {
 		t.Errorf("the build step compiled %q, want the local memchr and world", got)
 	}
 
@@ -180,9 +166,9 @@ func TestRustRealWorld(t *testing.T) {
 	worldBuild(t, two, "two")
 	worldBuild(t, one, "one")
 
-	editFile(t, filepath.Join(one, "app/Cargo.toml"), `description = "before"`, "description = \"after\"\nauthors = [\"someone\"]\nrepository = \"https://example.com/world\"")
+	testenv.EditFile(t, filepath.Join(one, "app/Cargo.toml"), `description = "before"`, "description = \"after\"\nauthors = [\"someone\"]\nrepository = \"https://example.com/world\"")
 	events = worldBuild(t, one, "one")
-	if step(t, vertices(t, events), "[world] cargo build dependencies").ran() {
+	if events.Step(t, graph.CargoDependenciesStep("world")).Ran() {
 		t.Error("editing the package's metadata re-ran the dependency step")
 	}
 }

@@ -2,12 +2,8 @@ package e2e
 
 import (
 	"bytes"
-	"compress/gzip"
-	"encoding/json"
-	"fmt"
-	"io"
+	"errors"
 	"io/fs"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +11,35 @@ import (
 	"testing"
 	"time"
 
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/strata-build/strata/e2e/testenv"
 )
+
+// TestRustSecret: a BuildKit secret reaches cargo (build.rs checks it) as
+// an environment variable, and no layer of the image holds it.
+func TestRustSecret(t *testing.T) {
+	t.Parallel()
+	testenv.EmulationOff(t)
+	const token = "s3cret-e2e-token"
+	env := []string{"STRATA_E2E_TOKEN=" + token}
+	dir := webCrate(t, "secrets: [{id: token, env: REGISTRY_TOKEN}]",
+		"fn main() {\n    let t = std::env::var(\"REGISTRY_TOKEN\").expect(\"the secret reaches cargo\");\n    assert_eq!(t.len(), 16);\n}\n")
+	newBuildScript(t, dir)
+	oci, output := testenv.OCIOutput(t)
+	args := append([]string{"build", "--progress=plain", "--platform", "linux/arm64", "--secret", "id=token,env=STRATA_E2E_TOKEN"}, testenv.ZigContext...)
+	testenv.MustRunEnv(t, env, testenv.StrataCLI(), append(args, "-o", output, dir)...)
+	for _, img := range testenv.ReadLayout(t, oci, "linux/arm64") {
+		for name, f := range img.Files {
+			if bytes.Contains(f.Data, []byte(token)) {
+				t.Errorf("%s holds the secret", name)
+			}
+		}
+	}
+	newBuildScript(t, dir)
+	args = append([]string{"build", "--progress=plain", "--platform", "linux/arm64"}, testenv.ZigContext...)
+	if out, err := testenv.Strata(t, append(args, dir)...); err == nil || !strings.Contains(out, "token") {
+		t.Errorf("without the secret the build did not fail on it: %v\n%s", err, testenv.Tail(out, 20))
+	}
+}
 
 // secretApp is a Rust app whose secret (REGISTRY_TOKEN) is watched by the
 // build scripts of a dependency (a [patch]ed itoa, compiled in the
@@ -36,57 +59,65 @@ var secretApp = map[string]string{
 // cache export, the secret's value is in no image layer, no blob of the
 // registry cache, no file the builder wrote (snapshots, the target cache
 // mount) and no status event; a crate that embeds the value fails the build
-// with an error naming the file.
+// with an error naming the file. A secret is no part of a cache key, so
+// the app has a feature of its own: both cargo steps run with this value.
 func TestRustSecretScrubbed(t *testing.T) {
-	emulationOff(t)
-	token := fmt.Sprintf("s3cret-%d", time.Now().UnixNano())
-	t.Setenv("STRATA_E2E_TOKEN", token)
+	t.Parallel()
+	testenv.EmulationOff(t)
+	token := "s3cret-" + testenv.Unique()
+	env := []string{"STRATA_E2E_TOKEN=" + token}
 	dir := t.TempDir()
-	writeFiles(t, dir, secretApp)
+	testenv.WriteFiles(t, dir, secretApp)
+	ownDependencies(t, dir)
 	lock := exec.Command("cargo", "generate-lockfile")
 	lock.Dir = dir
 	if out, err := lock.CombinedOutput(); err != nil {
 		t.Fatalf("cargo generate-lockfile: %v\n%s", err, out)
 	}
-	state := os.Getenv("STRATA_STATE")
-	if state == "" {
-		state = "/var/lib/strata-dev"
-	}
 	since := time.Now()
-	oci := filepath.Join(t.TempDir(), "oci")
-	ref := fmt.Sprintf("localhost:5000/strata/cache:secret-%d", time.Now().UnixNano())
+	oci, output := testenv.OCIOutput(t)
+	ref := "localhost:5000/strata/cache:secret-" + testenv.Unique()
 	args := append([]string{"build", "--progress=rawjson", "--platform", "linux/amd64,linux/arm64", "--secret", "id=token,env=STRATA_E2E_TOKEN",
-		"--cache-to", "type=registry,ref=" + ref + ",mode=max"}, zigContext...)
-	events := mustRun(t, strata, append(args, "-o", "type=oci,tar=false,dest="+oci, dir)...)
+		"--cache-to", "type=registry,ref=" + ref + ",mode=max"}, testenv.ZigContext...)
+	events := testenv.MustRunEnv(t, env, testenv.StrataCLI(), append(args, "-o", output, dir)...)
 
 	secret := []byte(token)
 	if bytes.Contains([]byte(events), secret) {
 		t.Error("a status event holds the secret")
 	}
-	blobs, _ := filepath.Glob(filepath.Join(oci, "blobs/sha256/*"))
+	blobs := testenv.Blobs(oci)
 	for _, b := range blobs {
-		if holds(t, readFile(t, b), secret) {
+		if testenv.Holds(t, readFile(t, b), secret) {
 			t.Errorf("image blob %s holds the secret", filepath.Base(b))
 		}
 	}
 	n := 0
-	for _, b := range registryBlobs(t, ref) {
+	for _, b := range testenv.RegistryBlobs(t, ref) {
 		n++
-		if holds(t, b.data, secret) {
-			t.Errorf("registry cache blob %s holds the secret", b.digest)
+		if testenv.Holds(t, b.Data, secret) {
+			t.Errorf("registry cache blob %s holds the secret", b.Digest)
 		}
 	}
 	if n < 3 {
 		t.Fatalf("the registry cache has %d blobs: not exported?", n)
 	}
+	// Parallel tests write and remove the builder's files meanwhile: a file
+	// removed before it is read is not one the builder keeps.
 	files := 0
+	state := testenv.StateDir()
 	filepath.WalkDir(filepath.Join(state, "root"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return nil
 		}
 		if fi, err := d.Info(); err == nil && fi.ModTime().After(since) {
+			dt, err := os.ReadFile(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
 			files++
-			if holds(t, readFile(t, p), secret) {
+			if err != nil {
+				t.Errorf("%s: %v", p, err)
+			} else if testenv.Holds(t, dt, secret) {
 				t.Errorf("the builder's %s holds the secret", strings.TrimPrefix(p, state))
 			}
 		}
@@ -95,33 +126,19 @@ func TestRustSecretScrubbed(t *testing.T) {
 	t.Logf("%d image blobs, %d cache blobs, %d builder files checked", len(blobs), n, files)
 
 	// A crate that embeds the value: the build fails and says where.
-	editFile(t, filepath.Join(dir, "src/main.rs"), "itoa::fmt(42)", "std::hint::black_box(option_env!(\"REGISTRY_TOKEN\").unwrap_or(\"\")).len()")
-	args = append([]string{"build", "--progress=plain", "--platform", "linux/amd64", "--secret", "id=token,env=STRATA_E2E_TOKEN"}, zigContext...)
-	out, err := run(t, strata, append(args, dir)...)
+	testenv.EditFile(t, filepath.Join(dir, "src/main.rs"), "itoa::fmt(42)", "std::hint::black_box(option_env!(\"REGISTRY_TOKEN\").unwrap_or(\"\")).len()")
+	args = append([]string{"build", "--progress=plain", "--platform", "linux/amd64", "--secret", "id=token,env=STRATA_E2E_TOKEN"}, testenv.ZigContext...)
+	out, err := testenv.RunEnv(t, env, testenv.StrataCLI(), append(args, dir)...)
 	if err == nil || !strings.Contains(out, "error: the value of secret variable REGISTRY_TOKEN is in /strata/target/x86_64-unknown-linux-gnu/release/") {
-		t.Errorf("a binary embedding the secret did not fail the build clearly (%v):\n%s", err, tail(out, 10))
+		t.Errorf("a binary embedding the secret did not fail the build clearly (%v):\n%s", err, testenv.Tail(out, 10))
 	}
 	if strings.Contains(out, token) {
 		t.Error("the failed build's output shows the secret")
 	}
 }
 
-// holds says whether data, or its gunzipped content, holds s.
-func holds(t *testing.T, data, s []byte) bool {
-	if bytes.Contains(data, s) {
-		return true
-	}
-	if zr, err := gzip.NewReader(bytes.NewReader(data)); err == nil {
-		plain, err := io.ReadAll(zr)
-		if err != nil {
-			t.Errorf("gunzip: %v", err)
-		}
-		return bytes.Contains(plain, s)
-	}
-	return false
-}
-
 func readFile(t *testing.T, p string) []byte {
+	t.Helper()
 	dt, err := os.ReadFile(p)
 	if err != nil {
 		t.Errorf("%s: %v", p, err)
@@ -129,74 +146,16 @@ func readFile(t *testing.T, p string) []byte {
 	return dt
 }
 
-type registryBlob struct {
-	digest string
-	data   []byte
-}
-
-// registryBlobs are every blob a reference in the local registry reaches:
-// its manifests, configs and layers.
-func registryBlobs(t *testing.T, ref string) []registryBlob {
-	t.Helper()
-	repo, tag, _ := strings.Cut(strings.TrimPrefix(ref, "localhost:5000/"), ":")
-	base := "http://127.0.0.1:5000/v2/" + repo
-	get := func(url, accept string) []byte {
-		req, _ := http.NewRequest("GET", url, nil)
-		if accept != "" {
-			req.Header.Set("Accept", accept)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		dt, _ := io.ReadAll(res.Body)
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %s", url, res.Status)
-		}
-		return dt
-	}
-	accept := strings.Join([]string{ocispecs.MediaTypeImageIndex, ocispecs.MediaTypeImageManifest,
-		"application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.docker.distribution.manifest.v2+json"}, ", ")
-	var out []registryBlob
-	var walk func(dt []byte)
-	walk = func(dt []byte) {
-		var m struct {
-			Manifests []ocispecs.Descriptor `json:"manifests"`
-			Layers    []ocispecs.Descriptor `json:"layers"`
-			Config    *ocispecs.Descriptor  `json:"config"`
-		}
-		if json.Unmarshal(dt, &m) != nil {
-			return
-		}
-		for _, d := range m.Manifests {
-			sub := get(base+"/manifests/"+d.Digest.String(), accept)
-			out = append(out, registryBlob{d.Digest.String(), sub})
-			walk(sub)
-		}
-		descs := m.Layers
-		if m.Config != nil {
-			descs = append(descs, *m.Config)
-		}
-		for _, d := range descs {
-			out = append(out, registryBlob{d.Digest.String(), get(base+"/blobs/"+d.Digest.String(), "")})
-		}
-	}
-	top := get(base+"/manifests/"+tag, accept)
-	out = append(out, registryBlob{tag, top})
-	walk(top)
-	return out
-}
-
 // TestGoCredentials: credentials in a proxy build arg are refused without
 // being echoed; a .netrc given as a secret (go.netrc) reaches go mod
 // download and is in no image blob and not in the graph.
 func TestGoCredentials(t *testing.T) {
-	emulationOff(t)
-	dir := copyDir(t, "examples/go-app")
-	out, err := run(t, strata, "build", "--progress=plain", "--build-arg", "GOPROXY=https://user:s3cret-in-arg@goproxy.example.com", dir)
+	t.Parallel()
+	testenv.EmulationOff(t)
+	dir := testenv.CopyDir(t, "examples/go-app")
+	out, err := testenv.Strata(t, "build", "--progress=plain", "--build-arg", "GOPROXY=https://user:s3cret-in-arg@goproxy.example.com", dir)
 	if err == nil || !strings.Contains(out, "build arg GOPROXY holds credentials") || strings.Contains(out, "s3cret-in-arg") {
-		t.Errorf("credentials in GOPROXY (%v):\n%s", err, tail(out, 10))
+		t.Errorf("credentials in GOPROXY (%v):\n%s", err, testenv.Tail(out, 10))
 	}
 
 	const password = "netrc-s3cret-42"
@@ -204,11 +163,11 @@ func TestGoCredentials(t *testing.T) {
 	if err := os.WriteFile(netrc, []byte("machine goproxy.example.com login me password "+password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	editFile(t, filepath.Join(dir, "strata.yaml"), "    go:\n", "    go:\n      netrc: gonetrc\n")
-	oci := filepath.Join(t.TempDir(), "oci")
-	out = mustRun(t, strata, "build", "--progress=rawjson", "--secret", "id=gonetrc,src="+netrc, "--platform", "linux/arm64",
-		"-o", "type=oci,tar=false,dest="+oci, dir)
-	graph := mustRun(t, strata, "llb", "--platform", "linux/arm64", dir)
+	testenv.EditFile(t, filepath.Join(dir, "strata.yaml"), "    go:\n", "    go:\n      netrc: gonetrc\n")
+	oci, output := testenv.OCIOutput(t)
+	out = testenv.MustStrata(t, "build", "--progress=rawjson", "--secret", "id=gonetrc,src="+netrc, "--platform", "linux/arm64",
+		"-o", output, dir)
+	graph := testenv.MustStrata(t, "llb", "--platform", "linux/arm64", dir)
 	if !strings.Contains(graph, "/run/secrets/netrc") {
 		t.Error("the graph mounts no netrc")
 	}
@@ -217,9 +176,8 @@ func TestGoCredentials(t *testing.T) {
 			t.Errorf("the %s hold the netrc's password", what)
 		}
 	}
-	blobs, _ := filepath.Glob(filepath.Join(oci, "blobs/sha256/*"))
-	for _, b := range blobs {
-		if holds(t, readFile(t, b), []byte(password)) {
+	for _, b := range testenv.Blobs(oci) {
+		if testenv.Holds(t, readFile(t, b), []byte(password)) {
 			t.Errorf("image blob %s holds the netrc's password", filepath.Base(b))
 		}
 	}

@@ -61,7 +61,7 @@ func (g GoBuild) Dependencies() llb.State {
 	opts := []llb.RunOption{
 		llb.Args([]string{"go", "mod", "download"}),
 		llb.Dir(dir),
-		llb.WithCustomNamef("[%s] go mod download", g.Name),
+		llb.WithCustomName(GoDownloadStep(g.Name)),
 		g.Loc.at("apps." + g.Name),
 	}
 	for _, k := range slices.Sorted(maps.Keys(g.ProxyEnv)) {
@@ -113,7 +113,7 @@ func (g GoBuild) Binary() (llb.State, error) {
 		llb.AddEnv("GOPROXY", "off"),
 		llb.AddEnv("GOFLAGS", "-mod=readonly -modcacherw -buildvcs=false"),
 		llb.AddMount("/root/.cache/go-build", llb.Scratch(), llb.AsPersistentCacheDir("strata-go-build", llb.CacheMountShared)),
-		llb.WithCustomNamef("[%s] go build %s (%s)", g.Name, opt.Package, platformString(g.Platforms.Target)),
+		llb.WithCustomName(GoBuildStep(g.Name, opt.Package, g.Platforms.Target)),
 		g.Loc.at("apps."+g.Name+".go"),
 	)...)
 	return run.AddMount(goOut, llb.Scratch()), nil

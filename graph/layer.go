@@ -145,7 +145,7 @@ func (b LayerBuild) Archive() (llb.State, error) {
 		llb.AddMount("/strata", b.Helper, llb.Readonly),
 		llb.AddMount(layer.RequestDir, request, llb.Readonly),
 		llb.AddMount("/rootfs", root, llb.Readonly),
-		llb.WithCustomNamef("[%s] assemble layer for %s (%s)", b.Name, l.Runtime, platformString(b.Platforms.Target)),
+		llb.WithCustomName(AssembleLayerStep(b.Name, l.Runtime, b.Platforms.Target)),
 		b.Loc.at("layers."+b.Name),
 	)
 	return run.AddMount("/out", llb.Scratch()), nil

@@ -196,7 +196,7 @@ func (r RustBuild) Dependencies() llb.State {
 	if r.in.App.Rust.TargetCache {
 		script += "\ncat /proc/sys/kernel/random/uuid >" + path.Join(rustTarget, depsID)
 	}
-	return r.run(skel, script, "["+r.in.Name+"] cargo build dependencies", "apps."+r.in.Name+".rust").Root()
+	return r.run(skel, script, CargoDependenciesStep(r.in.Name), "apps."+r.in.Name+".rust").Root()
 }
 
 // Output compiles the app for every target platform and returns a state
@@ -239,7 +239,7 @@ func (r RustBuild) Output() llb.State {
 		}
 	}
 	script = r.scrub(rustTarget, rustOut) + script
-	run := r.run(src, script, "["+r.in.Name+"] cargo build "+strings.Join(targets, " "), "apps."+r.in.Name+".rust", extra...)
+	run := r.run(src, script, CargoBuildStep(r.in.Name, targets...), "apps."+r.in.Name+".rust", extra...)
 	return run.AddMount(rustOut, llb.Scratch())
 }
 

@@ -1,0 +1,41 @@
+package graph
+
+import (
+	"slices"
+	"strings"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// The names of the steps that users and the e2e tests look for in
+// BuildKit's progress. The generator names those steps with these
+// functions and the tests find them by the same functions, so renaming a
+// step cannot leave a test searching for a name that no step has.
+
+// StepPrefix starts the name of every step made for one app or layer of
+// the spec.
+func StepPrefix(name string) string { return "[" + name + "] " }
+
+// GoDownloadStep is the `go mod download` step of a Go app.
+func GoDownloadStep(app string) string { return StepPrefix(app) + "go mod download" }
+
+// GoBuildStep is the compile of a Go app's main package for one target.
+func GoBuildStep(app, pkg string, target ocispecs.Platform) string {
+	return StepPrefix(app) + "go build " + pkg + " (" + platformString(target) + ")"
+}
+
+// CargoDependenciesStep is the step that compiles a Rust app's dependencies
+// from its skeleton.
+func CargoDependenciesStep(app string) string { return StepPrefix(app) + "cargo build dependencies" }
+
+// CargoBuildStep is the cargo build of a Rust app's own crates, one step
+// for all target triples (in any order).
+func CargoBuildStep(app string, triples ...string) string {
+	return StepPrefix(app) + "cargo build " + strings.Join(slices.Sorted(slices.Values(triples)), " ")
+}
+
+// AssembleLayerStep is the step that assembles a layer for one runtime and
+// target platform.
+func AssembleLayerStep(layer, runtime string, target ocispecs.Platform) string {
+	return StepPrefix(layer) + "assemble layer for " + runtime + " (" + platformString(target) + ")"
+}
