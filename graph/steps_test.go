@@ -24,7 +24,7 @@ func stepNames(t *testing.T, st llb.State) map[string]bool {
 // TestStepNames: the steps the e2e tests look for are named by the
 // functions of steps.go.
 func TestStepNames(t *testing.T) {
-	goNames := stepNames(t, goBuild(loadApp(t, webSpec), arm64).Binary())
+	goNames := stepNames(t, goBinary(t, loadApp(t, webSpec), arm64))
 	rb := rustBuild(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), arm64, amd64)
 	out := rb.Output()
 	for _, tc := range []struct {
