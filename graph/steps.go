@@ -39,3 +39,9 @@ func CargoBuildStep(app string, triples ...string) string {
 func AssembleLayerStep(layer, runtime string, target ocispecs.Platform) string {
 	return StepPrefix(layer) + "assemble layer for " + runtime + " (" + platformString(target) + ")"
 }
+
+// AptStep is the step that resolves and unpacks Debian packages for one
+// architecture (a layer's sources, an app's sysroot or run-time packages).
+func AptStep(name string, packages []string, arch, suite string) string {
+	return StepPrefix(name) + "apt: " + strings.Join(packages, " ") + " for " + arch + " (" + suite + ")"
+}
