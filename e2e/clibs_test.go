@@ -107,7 +107,8 @@ func TestGoCgoSQLite(t *testing.T) {
 }
 
 // TestMissingRuntimeLibrary: an image without the library its program
-// needs fails the build, naming the program and the soname.
+// needs fails the build, naming the program and the soname; a package
+// Debian does not have fails it with apt's error.
 func TestMissingRuntimeLibrary(t *testing.T) {
 	t.Parallel()
 	testenv.EmulationOff(t)
@@ -118,6 +119,13 @@ func TestMissingRuntimeLibrary(t *testing.T) {
 	last := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
 	if err == nil || !strings.Contains(last, "libsqlite3.so.0, needed by /usr/local/bin/go-sqlite") {
 		t.Errorf("the build's final error does not name the library and the program: %v\n%s", err, testenv.Tail(out, 15))
+	}
+	// A package Debian does not have: apt's own error ends the build's.
+	testenv.EditFile(t, filepath.Join(dir, "strata.yaml"), "build_packages: [libsqlite3-dev]", "build_packages: [libsqlite3-dev, libnope-dev]")
+	out, err = testenv.Strata(t, append(append([]string{"build", "--platform", "linux/arm64"}, testenv.ZigContext...), "-o", output, dir)...)
+	last = strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	if err == nil || !strings.HasSuffix(last, "E: Unable to locate package libnope-dev") {
+		t.Errorf("the build's final error does not say which package apt lacks: %v\n%s", err, testenv.Tail(out, 15))
 	}
 }
 

@@ -32,7 +32,7 @@ const (
 // withToolError adds a failed tool's own error to the error of a solve,
 // so that it ends the build's final error (BuildKit's own says only
 // `process "..." did not complete successfully: exit code: 101`): cargo's
-// first error line for a cargo step, the helper's error for a helper step.
+// first error line for a cargo step, the error the helper or apt left.
 // Both steps keep it in their root filesystem, which BuildKit keeps for
 // the error (the SolveError's mount IDs, as for buildx's debug shell); the
 // frontend reads it from a container on that root, which runs no process.
@@ -50,7 +50,7 @@ func (b *builder) withToolError(ctx context.Context, err error) error {
 	read := b.readCargoError
 	switch {
 	case graph.KeepsCargoStderr(exec.Meta.Args):
-	case graph.IsHelperStep(exec.Meta.Args):
+	case graph.LeavesError(exec.Meta.Args):
 		read = readHelperError
 	default:
 		return err

@@ -42,6 +42,9 @@ type DebianPackages struct {
 	SpecPath  string // where the packages are named in the spec
 }
 
+// debianArgs run debian.sh, mounted at /strata.
+var debianArgs = []string{"/bin/sh", "/strata/debian.sh"}
+
 // DebianArchFor is the Debian architecture of a platform.
 func DebianArchFor(p ocispecs.Platform) (facts.DebianArch, error) {
 	a, ok := facts.LookupDebianArch(p.Architecture, p.Variant)
@@ -65,7 +68,7 @@ func (d DebianPackages) Unpacked() llb.State {
 	script := llb.Scratch().File(llb.Mkfile("/debian.sh", 0o755, []byte(debianScript), llb.WithCreatedTime(epoch)),
 		llb.WithCustomName("[strata] debian.sh"))
 	opts := []llb.RunOption{
-		llb.Args([]string{"/bin/sh", "/strata/debian.sh"}),
+		llb.Args(debianArgs),
 		llb.AddMount("/strata", script, llb.Readonly),
 		llb.AddEnv("ARCH", d.Arch.Name), llb.AddEnv("SUITE", d.Suite), llb.AddEnv("MIRROR", d.Mirror),
 		llb.AddEnv("SECURITY", strconv.FormatBool(d.Security)),

@@ -19,9 +19,21 @@ K=/usr/share/keyrings/debian-archive-keyring.gpg
 set -- -o Dir::Etc=$A/etc -o Dir::State=$A/state -o Dir::Cache=$A/cache -o Dir::State::status=$A/status \
 	-o APT::Architecture="$ARCH" -o APT::Architectures="$ARCH" -o Acquire::Languages=none -o Debug::NoLocking=1 \
 	-o APT::Install-Recommends=false -o APT::Sandbox::User=root
-apt-get "$@" -q update
+# apt's own first error (E: Unable to locate package ...) is left in
+# /strata-error.txt, where the frontend reads it for the build's final
+# error; its output still reaches the log.
+apt() {
+	s=0
+	apt-get "$@" 2>$A/err || s=$?
+	cat $A/err >&2
+	if [ "$s" != 0 ]; then
+		grep '^E: ' $A/err | head -n 1 >/strata-error.txt || :
+		exit "$s"
+	fi
+}
+apt "$@" -q update
 # shellcheck disable=SC2086 # PACKAGES is a list
-apt-get "$@" -q -y install --download-only $PACKAGES
+apt "$@" -q -y install --download-only $PACKAGES
 n=0
 for deb in $A/cache/archives/*.deb; do
 	pkg=$(dpkg-deb -f "$deb" Package)

@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"slices"
+
 	"github.com/moby/buildkit/client/llb"
 	"github.com/strata-build/strata/layer"
 )
@@ -31,8 +33,8 @@ func (r AppImage) ImageCheck(image, helper llb.State, glibc, made string) (llb.S
 	return run.AddMount("/out", llb.Scratch()), nil
 }
 
-// IsHelperStep tells whether an exec's arguments run the helper, which
-// leaves its error at layer.ErrorFile.
-func IsHelperStep(args []string) bool {
-	return len(args) == len(helperArgs) && args[0] == helperArgs[0] && args[1] == helperArgs[1]
+// LeavesError tells whether an exec's arguments are those of a step that
+// leaves its tool's error at layer.ErrorFile: the helper, apt.
+func LeavesError(args []string) bool {
+	return slices.Equal(args, helperArgs) || slices.Equal(args, debianArgs)
 }
