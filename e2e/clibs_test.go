@@ -155,6 +155,9 @@ func TestRustOpenSSL(t *testing.T) {
 	if events.Step(t, graph.CargoDependenciesStep("rust-tls")).Ran() {
 		t.Error("a source edit re-ran the dependency step")
 	}
+	if !events.Step(t, graph.CargoBuildStep("rust-tls", "x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu")).Ran() {
+		t.Error("a source edit did not compile again")
+	}
 	for _, arch := range []string{"amd64", "arm64"} {
 		if events.Step(t, graph.AptStep("rust-tls", []string{"libssl-dev"}, arch, "bookworm")).Ran() {
 			t.Errorf("a source edit re-ran the %s sysroot", arch)
