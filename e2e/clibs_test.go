@@ -22,14 +22,14 @@ import (
 	"github.com/strata-build/strata/graph"
 )
 
-// buildBoth builds a spec's directory for amd64 and arm64 into an OCI
+// buildBoth builds a target of a spec's directory for amd64 and arm64 into an OCI
 // layout, with emulation off, and returns each platform's image written
 // out as a root filesystem, and the build's events.
-func buildBoth(t *testing.T, dir string) (map[string]string, testenv.Events) {
+func buildBoth(t *testing.T, dir, target string) (map[string]string, testenv.Events) {
 	t.Helper()
 	testenv.EmulationOff(t)
 	layout, output := testenv.OCIOutput(t)
-	out := testenv.MustStrata(t, append(append([]string{"build", "--progress=rawjson",
+	out := testenv.MustStrata(t, append(append([]string{"build", "--progress=rawjson", "--target", target,
 		"--platform", strings.Join(testenv.BothPlatforms, ",")}, testenv.ZigContext...), "-o", output, dir)...)
 	roots := map[string]string{}
 	for p, img := range testenv.ReadLayout(t, layout, testenv.BothPlatforms...) {
@@ -83,7 +83,7 @@ func checkLinked(t *testing.T, root, arch, prog string, libs ...string) {
 func TestGoCgoSQLite(t *testing.T) {
 	t.Parallel()
 	dir := testenv.CopyDir(t, "e2e/testdata/go-sqlite")
-	roots, _ := buildBoth(t, dir)
+	roots, _ := buildBoth(t, dir, "go-sqlite")
 	for arch, root := range roots {
 		checkLinked(t, root, arch, "usr/local/bin/go-sqlite", "libsqlite3.so.0")
 		db := filepath.Join(t.TempDir(), "t.db")
@@ -95,7 +95,7 @@ func TestGoCgoSQLite(t *testing.T) {
 	}
 	// A source edit compiles again; the sysroots stay cached.
 	testenv.AppendFile(t, filepath.Join(dir, "main.go"), "\n// "+testenv.Unique()+"\n")
-	_, events := buildBoth(t, dir)
+	_, events := buildBoth(t, dir, "go-sqlite")
 	for _, arch := range []string{"amd64", "arm64"} {
 		if s := events.Step(t, graph.AptStep("go-sqlite", []string{"libsqlite3-dev"}, arch, "bookworm")); s.Ran() {
 			t.Errorf("a source edit re-ran the %s sysroot", arch)
@@ -103,6 +103,30 @@ func TestGoCgoSQLite(t *testing.T) {
 	}
 	if !events.Step(t, graph.StepPrefix("go-sqlite")+"go build . (linux/arm64)").Ran() {
 		t.Error("a source edit did not compile again")
+	}
+}
+
+// TestGoCgoBundledSQLite: the driver's own SQLite, compiled by zig with
+// the glibc floor 2.17, creates a database on both architectures (it
+// tests errno after stat: zig 0.11's stat below glibc 2.33 left it unset,
+// and SQLite could not open a file that does not exist yet).
+func TestGoCgoBundledSQLite(t *testing.T) {
+	t.Parallel()
+	testenv.EmulationOff(t)
+	dir := testenv.CopyDir(t, "e2e/testdata/go-sqlite")
+	layout, output := testenv.OCIOutput(t)
+	testenv.MustStrata(t, append(append([]string{"build", "--target", "go-sqlite-bundled",
+		"--platform", strings.Join(testenv.BothPlatforms, ",")}, testenv.ZigContext...), "-o", output, dir)...)
+	for p, img := range testenv.ReadLayout(t, layout, testenv.BothPlatforms...) {
+		arch := strings.TrimPrefix(p, "linux/")
+		root := img.WriteRoot(t)
+		testenv.CheckELF(t, filepath.Join(root, "usr/local/bin/go-sqlite"), arch, "2.17")
+		db := filepath.Join(t.TempDir(), "t.db")
+		out, err := testenv.InRoot(root, arch, "usr/local/bin/go-sqlite", db).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "on "+arch+": 1 row") {
+			t.Errorf("%s: go-sqlite: %v\n%s", arch, err, out)
+		}
+		t.Logf("%s: %s", arch, strings.TrimSpace(string(out)))
 	}
 }
 
@@ -115,14 +139,14 @@ func TestMissingRuntimeLibrary(t *testing.T) {
 	dir := testenv.CopyDir(t, "e2e/testdata/go-sqlite")
 	testenv.EditFile(t, filepath.Join(dir, "strata.yaml"), "    packages: [libsqlite3-0]\n", "")
 	_, output := testenv.OCIOutput(t)
-	out, err := testenv.Strata(t, append(append([]string{"build", "--platform", "linux/arm64"}, testenv.ZigContext...), "-o", output, dir)...)
+	out, err := testenv.Strata(t, append(append([]string{"build", "--target", "go-sqlite", "--platform", "linux/arm64"}, testenv.ZigContext...), "-o", output, dir)...)
 	last := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
 	if err == nil || !strings.Contains(last, "libsqlite3.so.0, needed by /usr/local/bin/go-sqlite") {
 		t.Errorf("the build's final error does not name the library and the program: %v\n%s", err, testenv.Tail(out, 15))
 	}
 	// A package Debian does not have: apt's own error ends the build's.
 	testenv.EditFile(t, filepath.Join(dir, "strata.yaml"), "build_packages: [libsqlite3-dev]", "build_packages: [libsqlite3-dev, libnope-dev]")
-	out, err = testenv.Strata(t, append(append([]string{"build", "--platform", "linux/arm64"}, testenv.ZigContext...), "-o", output, dir)...)
+	out, err = testenv.Strata(t, append(append([]string{"build", "--target", "go-sqlite", "--platform", "linux/arm64"}, testenv.ZigContext...), "-o", output, dir)...)
 	last = strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
 	if err == nil || !strings.HasSuffix(last, "E: Unable to locate package libnope-dev") {
 		t.Errorf("the build's final error does not say which package apt lacks: %v\n%s", err, testenv.Tail(out, 15))
@@ -137,7 +161,7 @@ func TestMissingRuntimeLibrary(t *testing.T) {
 func TestRustOpenSSL(t *testing.T) {
 	t.Parallel()
 	dir := testenv.CopyDir(t, "e2e/testdata/rust-tls")
-	roots, _ := buildBoth(t, dir)
+	roots, _ := buildBoth(t, dir, "rust-tls")
 	addr, caFile := tlsServer(t)
 	for arch, root := range roots {
 		checkLinked(t, root, arch, "usr/local/bin/rust-tls", "libssl.so.3", "libcrypto.so.3")
@@ -151,7 +175,7 @@ func TestRustOpenSSL(t *testing.T) {
 	}
 	// A source edit leaves the dependency step and the sysroots cached.
 	testenv.EditFile(t, filepath.Join(dir, "src/main.rs"), "println!(\"body: {}\"", "println!(\"body ({}): {}\", \""+testenv.Unique()+"\"")
-	_, events := buildBoth(t, dir)
+	_, events := buildBoth(t, dir, "rust-tls")
 	if events.Step(t, graph.CargoDependenciesStep("rust-tls")).Ran() {
 		t.Error("a source edit re-ran the dependency step")
 	}

@@ -124,7 +124,7 @@ func TestNoQEMUInTheGraph(t *testing.T) {
 		{"-f", ffmpegSpec, "--target", "probe-lambda", "examples/ffmpeg-layer"},
 		append(testenv.ZigContext, "-f", rustAppSpec, "examples/rust-app"),
 		// Debian packages for the target: sysroots and run-time packages.
-		append(testenv.ZigContext, "-f", "e2e/testdata/go-sqlite/strata.yaml", "e2e/testdata/go-sqlite"),
+		append(testenv.ZigContext, "-f", "e2e/testdata/go-sqlite/strata.yaml", "--target", "go-sqlite", "e2e/testdata/go-sqlite"),
 		append(testenv.ZigContext, "-f", "e2e/testdata/rust-tls/strata.yaml", "e2e/testdata/rust-tls"),
 	} {
 		t.Run(tc[len(tc)-2], func(t *testing.T) {

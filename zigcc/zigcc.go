@@ -124,7 +124,7 @@ while [ "$n" -gt 0 ]; do
 	esac
 	set -- "$@" "$a"
 done
-exec %[3]s %[1]s -target %[2]s%[6]s "$@"
+%[7]sexec %[3]s %[1]s -target %[2]s%[6]s "$@"
 `
 
 // cpuFlags are the wrapper's shell functions that translate GCC's and
@@ -308,8 +308,13 @@ func Files(dir, zig string, t Target) map[string][]byte {
 	if f := t.Sysroot.flags(); len(f) > 0 {
 		sysroot = " " + shell.Join(f)
 	}
+	fix := ""
+	if needsStatFix(t.Zig) {
+		fix = statFixLink
+		out[path.Join(dir, statFixFile)] = statFix
+	}
 	for _, tool := range []string{"cc", "c++"} {
-		out[path.Join(dir, tool+"-"+t.Rust)] = []byte(fmt.Sprintf(wrapper, tool, t.Zig, zig, arch, cpuFlags, sysroot))
+		out[path.Join(dir, tool+"-"+t.Rust)] = []byte(fmt.Sprintf(wrapper, tool, t.Zig, zig, arch, cpuFlags, sysroot, fix))
 	}
 	out[path.Join(dir, "ar-"+t.Rust)] = []byte(fmt.Sprintf("#!/bin/sh\n# strata: zig ar for %s\nexec %s ar \"$@\"\n", t.Rust, zig))
 	if t.Sysroot.Dir != "" {
