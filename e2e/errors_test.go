@@ -19,7 +19,7 @@ func TestSpecErrorsInBuildx(t *testing.T) {
 		file       string   // a file to add to the context
 	}{
 		{name: "unknown key", spec: "version: 1\napps:\n  web:\n    lang: go\n    lnag: go\n",
-			want: []string{`strata.yaml:6:5: apps.web: unknown key "lnag" (expected binary, functions, go, image, lang, path, rust)`, ">>>     lnag: go"}},
+			want: []string{`strata.yaml:6:5: apps.web: unknown key "lnag" (expected binary, build_packages, debian, functions, go, image, lang, packages, path, rust)`, ">>>     lnag: go"}},
 		{name: "wrong type", spec: "version: 1\napps:\n  web:\n    lang: go\n    go:\n      cgo: maybe\n",
 			want: []string{`strata.yaml:7:12: apps.web.go.cgo: expected true or false, got "maybe"`, ">>>       cgo: maybe"}},
 		{name: "unknown language", spec: "version: 1\napps:\n  web:\n    lang: rsut\n",
