@@ -187,6 +187,15 @@ func TestRustOpenSSL(t *testing.T) {
 			t.Errorf("a source edit re-ran the %s sysroot", arch)
 		}
 	}
+	// A floor the spec sets below what bookworm's libssl3 needs is refused,
+	// naming the library.
+	testenv.AppendFile(t, filepath.Join(dir, "strata.yaml"), "    rust: {glibc: \"2.17\"}\n")
+	_, output := testenv.OCIOutput(t)
+	out, err := testenv.Strata(t, append(append([]string{"build", "--platform", "linux/arm64"}, testenv.ZigContext...), "-o", output, dir)...)
+	last := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	if err == nil || !strings.Contains(last, "apps.rust-tls.rust.glibc, the glibc floor") || !strings.Contains(last, "libssl.so.3") {
+		t.Errorf("a floor below the libraries' was not refused by name: %v\n%s", err, testenv.Tail(out, 10))
+	}
 }
 
 // tlsServer serves "hello over TLS" on 127.0.0.1 with a certificate of a

@@ -11,6 +11,7 @@ import (
 	"github.com/pkg/errors"
 	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/graph"
+	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -66,7 +67,11 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGr
 		if len(a.Packages) > 0 {
 			made += " and packages " + strings.Join(a.Packages, ", ")
 		}
-		check, err := ai.ImageCheck(st, helper, facts.DebianGlibc[codename(base.OSRelease)], made)
+		req := layer.CheckRequest{Glibc: facts.DebianGlibc[codename(base.OSRelease)], Image: made}
+		if key := b.t.Path + ".rust.glibc"; a.Rust != nil && b.spec.Has(key) {
+			req.Floor, req.FloorKey = a.Rust.Glibc, key
+		}
+		check, err := ai.ImageCheck(st, helper, req)
 		if err != nil {
 			return platformGraph{}, err
 		}

@@ -9,16 +9,16 @@ import (
 
 // ImageCheck is the step that checks an app image's programs with the
 // helper, on the build platform: the image's root is mounted, nothing of
-// it runs. A library the image lacks, or a glibc symbol newer than the
-// image's glibc (glibc; "" for unknown), fails it. Its output holds
-// nothing; the frontend solves it before it returns the image.
-func (r AppImage) ImageCheck(image, helper llb.State, glibc, made string) (llb.State, error) {
-	var programs []string
+// it runs. check says what the programs must hold to (the image's glibc,
+// the spec's floor); its root and programs are filled in here. A library
+// the image lacks, or one that needs a newer glibc, fails it. Its output
+// holds nothing; the frontend solves it before it returns the image.
+func (r AppImage) ImageCheck(image, helper llb.State, check layer.CheckRequest) (llb.State, error) {
+	check.Root, check.Programs = "/rootfs", nil
 	for _, p := range r.App.Programs() {
-		programs = append(programs, "/usr/local/bin/"+p)
+		check.Programs = append(check.Programs, "/usr/local/bin/"+p)
 	}
-	request, err := helperRequest(layer.Request{Name: r.Name, Out: "/out",
-		Check: &layer.CheckRequest{Root: "/rootfs", Programs: programs, Glibc: glibc, Image: made}}, "")
+	request, err := helperRequest(layer.Request{Name: r.Name, Out: "/out", Check: &check}, "")
 	if err != nil {
 		return llb.State{}, err
 	}

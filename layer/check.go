@@ -16,6 +16,14 @@ func CheckImage(c CheckRequest) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if c.Floor != "" {
+		// The programs keep to the floor; what they load must too.
+		opt.Profile.Glibc, opt.AnyGlibc = c.Floor, false
+		opt.Place = c.FloorKey + ", the glibc floor (the libraries come from a newer Debian: raise it, or take them from an older suite)"
+		if _, err := Assemble(opt); err != nil {
+			return "", err
+		}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "checked %s: glibc %s needed", strings.Join(c.Programs, ", "), l.Glibc)
 	if c.Glibc != "" {

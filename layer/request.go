@@ -33,6 +33,11 @@ type CheckRequest struct {
 	Programs []string `json:"programs"`        // paths in Root
 	Glibc    string   `json:"glibc,omitempty"` // the image's glibc release; "" leaves glibc unchecked
 	Image    string   `json:"image"`           // what the image is made of, for messages
+	// Floor is the glibc floor the spec set for the programs (FloorKey
+	// names it): a library they load that needs a newer glibc makes the
+	// floor a promise the image breaks, an error. "" when none was set.
+	Floor    string `json:"floor,omitempty"`
+	FloorKey string `json:"floor_key,omitempty"`
 }
 
 // LayerRequest assembles a layer from a root filesystem of the target

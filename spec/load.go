@@ -101,6 +101,13 @@ func (s *Spec) Pos(path string) Pos {
 	}
 }
 
+// Has tells whether the spec's file sets a path itself (a default does
+// not).
+func (s *Spec) Has(path string) bool {
+	_, ok := s.pos[path]
+	return ok
+}
+
 func parent(path string) string {
 	i := strings.LastIndexAny(path, ".[")
 	if i < 0 {
