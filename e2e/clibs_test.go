@@ -82,7 +82,7 @@ func checkLinked(t *testing.T, root, arch, prog string, libs ...string) {
 // (natively, and under qemu-aarch64-static as a check).
 func TestGoCgoSQLite(t *testing.T) {
 	t.Parallel()
-	dir := testenv.CopyDir(t, "e2e/testdata/go-sqlite")
+	dir := testenv.CopyDir(t, "examples/go-sqlite")
 	roots, _ := buildBoth(t, dir, "go-sqlite")
 	for arch, root := range roots {
 		checkLinked(t, root, arch, "usr/local/bin/go-sqlite", "libsqlite3.so.0")
@@ -113,7 +113,7 @@ func TestGoCgoSQLite(t *testing.T) {
 func TestGoCgoBundledSQLite(t *testing.T) {
 	t.Parallel()
 	testenv.EmulationOff(t)
-	dir := testenv.CopyDir(t, "e2e/testdata/go-sqlite")
+	dir := testenv.CopyDir(t, "examples/go-sqlite")
 	layout, output := testenv.OCIOutput(t)
 	testenv.MustStrata(t, append(append([]string{"build", "--target", "go-sqlite-bundled",
 		"--platform", strings.Join(testenv.BothPlatforms, ",")}, testenv.ZigContext...), "-o", output, dir)...)
@@ -136,7 +136,7 @@ func TestGoCgoBundledSQLite(t *testing.T) {
 func TestMissingRuntimeLibrary(t *testing.T) {
 	t.Parallel()
 	testenv.EmulationOff(t)
-	dir := testenv.CopyDir(t, "e2e/testdata/go-sqlite")
+	dir := testenv.CopyDir(t, "examples/go-sqlite")
 	testenv.EditFile(t, filepath.Join(dir, "strata.yaml"), "    packages: [libsqlite3-0]\n", "")
 	_, output := testenv.OCIOutput(t)
 	out, err := testenv.Strata(t, append(append([]string{"build", "--target", "go-sqlite", "--platform", "linux/arm64"}, testenv.ZigContext...), "-o", output, dir)...)
@@ -160,7 +160,7 @@ func TestMissingRuntimeLibrary(t *testing.T) {
 // handshake with a local server, natively and under qemu-aarch64-static.
 func TestRustOpenSSL(t *testing.T) {
 	t.Parallel()
-	dir := testenv.CopyDir(t, "e2e/testdata/rust-tls")
+	dir := testenv.CopyDir(t, "examples/rust-tls")
 	roots, _ := buildBoth(t, dir, "rust-tls")
 	addr, caFile := tlsServer(t)
 	for arch, root := range roots {

@@ -124,8 +124,8 @@ func TestNoQEMUInTheGraph(t *testing.T) {
 		{"-f", ffmpegSpec, "--target", "probe-lambda", "examples/ffmpeg-layer"},
 		append(testenv.ZigContext, "-f", rustAppSpec, "examples/rust-app"),
 		// Debian packages for the target: sysroots and run-time packages.
-		append(testenv.ZigContext, "-f", "e2e/testdata/go-sqlite/strata.yaml", "--target", "go-sqlite", "e2e/testdata/go-sqlite"),
-		append(testenv.ZigContext, "-f", "e2e/testdata/rust-tls/strata.yaml", "e2e/testdata/rust-tls"),
+		append(testenv.ZigContext, "-f", "examples/go-sqlite/strata.yaml", "--target", "go-sqlite", "examples/go-sqlite"),
+		append(testenv.ZigContext, "-f", "examples/rust-tls/strata.yaml", "examples/rust-tls"),
 	} {
 		t.Run(tc[len(tc)-2], func(t *testing.T) {
 			t.Parallel()
