@@ -86,6 +86,16 @@ func TestGoCgoSQLite(t *testing.T) {
 	roots, _ := buildBoth(t, dir, "go-sqlite")
 	for arch, root := range roots {
 		checkLinked(t, root, arch, "usr/local/bin/go-sqlite", "libsqlite3.so.0")
+		// dpkg's database has the added package too, for what lists an
+		// image's packages (SBOM scanners), beside the base's own.
+		status, err := os.ReadFile(filepath.Join(root, "var/lib/dpkg/status"))
+		if err != nil || !strings.Contains(string(status), "Package: libsqlite3-0\nStatus: install ok installed\n") ||
+			!strings.Contains(string(status), "Package: libc6\n") {
+			t.Errorf("%s: the image's dpkg status lacks libsqlite3-0 or the base's packages: %v", arch, err)
+		}
+		if _, err := os.Stat(filepath.Join(root, "var/lib/dpkg/info/libsqlite3-0:"+arch+".list")); err != nil {
+			t.Errorf("%s: no file list of libsqlite3-0: %v", arch, err)
+		}
 		db := filepath.Join(t.TempDir(), "t.db")
 		out, err := testenv.InRoot(root, arch, "usr/local/bin/go-sqlite", db).CombinedOutput()
 		if err != nil || !strings.HasPrefix(string(out), "sqlite 3.") || !strings.Contains(string(out), "on "+arch+": 1 row") {

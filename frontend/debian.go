@@ -79,7 +79,7 @@ func (b *builder) runtimePackages(ctx context.Context, name string, a *spec.App,
 	}
 	return graph.DebianPackages{Name: name, Apt: apt.State, Build: b.build, Arch: arch,
 		Suite: archive.Suite, Mirror: archive.Mirror, Security: archive.Security, Packages: a.Packages,
-		Skip: installed(base.DpkgStatus), MergedUsr: base.Scratch || facts.DebianMergedUsr[archive.Suite],
+		Skip: installed(base.DpkgStatus), MergedUsr: base.Scratch || facts.DebianMergedUsr[archive.Suite], Status: &base.DpkgStatus,
 		Loc: b.locator(), SpecPath: p}.Unpacked(), nil
 }
 

@@ -38,8 +38,13 @@ type DebianPackages struct {
 	// MergedUsr moves what packages put in /lib, /bin and /sbin under
 	// /usr, for a tree that goes onto a merged-/usr system.
 	MergedUsr bool
-	Loc       Locator
-	SpecPath  string // where the packages are named in the spec
+	// Status, when set, is the dpkg status of the system the tree goes
+	// onto (empty for none): the tree then holds it at
+	// /var/lib/dpkg/status with the packages added as installed, and
+	// their file lists, as dpkg would have left them.
+	Status   *[]byte
+	Loc      Locator
+	SpecPath string // where the packages are named in the spec
 }
 
 // debianArgs run debian.sh, mounted at /strata.
@@ -81,6 +86,11 @@ func (d DebianPackages) Unpacked() llb.State {
 	}
 	if d.LinksAt != "" {
 		opts = append(opts, llb.AddEnv("LINKS_AT", d.LinksAt))
+	}
+	if d.Status != nil {
+		status := llb.Scratch().File(llb.Mkfile("/status", 0o644, *d.Status, llb.WithCreatedTime(epoch)),
+			llb.WithCustomName("[strata] dpkg status of the base"))
+		opts = append(opts, llb.AddMount("/strata-status", status, llb.Readonly), llb.AddEnv("STATUS", "/strata-status/status"))
 	}
 	if d.MergedUsr {
 		opts = append(opts, llb.AddEnv("MERGED_USR", "1"))

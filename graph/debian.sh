@@ -34,6 +34,13 @@ apt() {
 apt "$@" -q update
 # shellcheck disable=SC2086 # PACKAGES is a list
 apt "$@" -q -y install --download-only $PACKAGES
+# STATUS: the dpkg status of the system the tree goes onto; the tree then
+# holds it with the unpacked packages added as installed, and their file
+# lists, so that what reads an image's packages (SBOM scanners) sees them.
+if [ -n "${STATUS:-}" ]; then
+	mkdir -p "$OUT/var/lib/dpkg/info"
+	{ cat "$STATUS"; echo; } >$A/status
+fi
 n=0
 for deb in $A/cache/archives/*.deb; do
 	pkg=$(dpkg-deb -f "$deb" Package)
@@ -44,8 +51,20 @@ for deb in $A/cache/archives/*.deb; do
 	dpkg-deb --fsys-tarfile "$deb" >$A/pkg.tar
 	tar -x -v -f $A/pkg.tar -C "$OUT" >$A/pkg.list
 	awk -v p="$pkg" '{ print $0 "\t" p }' $A/pkg.list >>"$OUT/.strata/packages.tsv"
+	if [ -n "${STATUS:-}" ]; then
+		dpkg-deb -f "$deb" >$A/control
+		awk 'NR == 1 { print; print "Status: install ok installed"; next } { print }' $A/control >>$A/status
+		echo >>$A/status
+		list=$pkg
+		if [ "$(dpkg-deb -f "$deb" Multi-Arch)" = same ]; then list=$pkg:$ARCH; fi
+		sed -e 's#^\./$#/.#' -e 's#^\.##' -e 's#\(.\)/$#\1#' $A/pkg.list >"$OUT/var/lib/dpkg/info/$list.list"
+	fi
 	n=$((n + 1))
 done
+if [ -n "${STATUS:-}" ]; then
+	cp $A/status "$OUT/var/lib/dpkg/status"
+	chmod 0644 "$OUT/var/lib/dpkg/status"
+fi
 # Library alternatives: maintainer scripts are not run, so the links that
 # update-alternatives would make (libblas.so.3 -> blas/libblas.so.3) are
 # read from the postinst scripts and made here, highest priority first.

@@ -329,7 +329,8 @@ func TestImageHoldsLayerEnv(t *testing.T) {
 func TestImageRuntimePackages(t *testing.T) {
 	a := loadApp(t, webSpec)
 	pkgs := DebianPackages{Name: "web", Apt: llb.Image("debian:bookworm"), Build: amd64, Arch: facts.DebianArchs[1],
-		Suite: "bookworm", Mirror: "http://deb.debian.org/debian", Packages: []string{"libssl3"}, Skip: []string{"libc6"}, MergedUsr: true}.Unpacked()
+		Suite: "bookworm", Mirror: "http://deb.debian.org/debian", Packages: []string{"libssl3"}, Skip: []string{"libc6"}, MergedUsr: true,
+		Status: &[]byte{}}.Unpacked()
 	st, _, err := AppImage{Name: "web", App: a, Base: Base{State: llb.Image("debian")}, Binary: llb.Scratch(), Packages: &pkgs,
 		Platforms: Platforms{Build: amd64, Target: arm64}}.Image()
 	if err != nil {
@@ -339,7 +340,8 @@ func TestImageRuntimePackages(t *testing.T) {
 	for _, op := range ops(t, st) {
 		if e := op.GetExec(); e != nil {
 			if op.Platform.Architecture != "amd64" || !slices.Contains(e.Meta.Env, "PACKAGES=libssl3") ||
-				!slices.Contains(e.Meta.Env, "SKIP=libc6") || !slices.Contains(e.Meta.Env, "MERGED_USR=1") {
+				!slices.Contains(e.Meta.Env, "SKIP=libc6") || !slices.Contains(e.Meta.Env, "MERGED_USR=1") ||
+				!slices.Contains(e.Meta.Env, "STATUS=/strata-status/status") {
 				t.Errorf("exec %v on %s, env %v", e.Meta.Args, op.Platform.Architecture, e.Meta.Env)
 			}
 		}
