@@ -30,14 +30,7 @@ func (l *Layer) applyDefaults() {
 		if d.Suite == "" {
 			d.Suite = facts.DefaultDebianSuite
 		}
-		if d.Mirror == "" {
-			d.Mirror = facts.DefaultDebianMirror
-		}
-		d.Mirror = strings.TrimRight(d.Mirror, "/")
-		if d.Security == nil {
-			on := facts.DefaultDebianSecurity
-			d.Security = &on
-		}
+		archiveDefaults(&d.Mirror, &d.Security)
 	}
 	for i, x := range l.Sources.Context {
 		l.Sources.Context[i] = path.Clean(x)
@@ -51,14 +44,7 @@ func (a *App) applyDefaults(name string) {
 	if a.Debian == nil {
 		a.Debian = &DebianArchive{}
 	}
-	if a.Debian.Mirror == "" {
-		a.Debian.Mirror = facts.DefaultDebianMirror
-	}
-	a.Debian.Mirror = strings.TrimRight(a.Debian.Mirror, "/")
-	if a.Debian.Security == nil {
-		on := facts.DefaultDebianSecurity
-		a.Debian.Security = &on
-	}
+	archiveDefaults(&a.Debian.Mirror, &a.Debian.Security)
 	a.Path = path.Clean(a.Path)
 	if a.Binary == "" {
 		a.Binary = name
@@ -153,3 +139,16 @@ func (a *App) BinaryPath() string { return "/usr/local/bin/" + a.Binary }
 
 // Home is the app user's home directory.
 func (a *App) Home() string { return "/home/" + a.Image.User.Name }
+
+// archiveDefaults gives a Debian archive its mirror (without a trailing
+// slash) and its security updates, unless the spec set them.
+func archiveDefaults(mirror *string, security **bool) {
+	if *mirror == "" {
+		*mirror = facts.DefaultDebianMirror
+	}
+	*mirror = strings.TrimRight(*mirror, "/")
+	if *security == nil {
+		on := facts.DefaultDebianSecurity
+		*security = &on
+	}
+}

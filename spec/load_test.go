@@ -108,6 +108,8 @@ func TestLoadErrors(t *testing.T) {
 			`strata.yaml:6:5: apps.web.build_packages: build_packages are Debian's, linked against glibc: they need rust.libc gnu`},
 		{"build packages go", "version: 1\napps:\n  web:\n    lang: go\n    build_packages: [libsqlite3-dev]\n",
 			`strata.yaml:5:5: apps.web.build_packages: build_packages are for C code: a Go app needs go.cgo: true`},
+		{"app mirror", "version: 1\napps:\n  web:\n    lang: go\n    debian: {mirror: \"http://mirror.example/deb\"}\n",
+			`strata.yaml:5:5: apps.web.debian.security: security updates are looked up at MIRROR-security`},
 		{"app suite", "version: 1\napps:\n  web:\n    lang: go\n    debian: {suite: jessie}\n",
 			`strata.yaml:5:14: apps.web.debian.suite: unknown suite "jessie" (expected bookworm, bullseye or trixie)`},
 		{"no targets", "version: 1\n", `strata.yaml:1:1: no targets: add an entry under apps or layers`},

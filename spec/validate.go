@@ -331,21 +331,11 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 	}
 	sp := p + ".sources"
 	if d := src.Debian; d != nil {
-		if d.Suite != "" && !contains(facts.DebianSuites, d.Suite) {
-			c.add(s.Pos(sp+".debian.suite"), sp+".debian.suite", "unknown suite %q (expected %s)", d.Suite, oneOf(facts.DebianSuites))
-		}
+		checkArchive(c, s, sp+".debian", d.Suite, d.Mirror, d.Security)
 		if len(d.Packages) == 0 {
 			c.add(s.Pos(sp+".debian"), sp+".debian", "missing key \"packages\"")
 		}
-		for i, pkg := range d.Packages {
-			if !debPackage.MatchString(pkg) {
-				q := fmt.Sprintf("%s.debian.packages[%d]", sp, i)
-				c.add(s.Pos(q), q, "invalid package name %q", pkg)
-			}
-		}
-		if (d.Security == nil || *d.Security) && d.Mirror != "" && !strings.HasSuffix(strings.TrimRight(d.Mirror, "/"), "/debian") {
-			c.add(s.Pos(sp+".debian.security"), sp+".debian.security", "security updates are looked up at MIRROR-security, which needs a mirror ending in /debian; set security: false for this mirror")
-		}
+		checkPackageNames(c, s, sp+".debian.packages", d.Packages)
 		if d.Mirror != "" && (!strings.HasPrefix(d.Mirror, "http://") && !strings.HasPrefix(d.Mirror, "https://") || strings.ContainsAny(d.Mirror, " \t\n'\"$`\\")) {
 			c.add(s.Pos(sp+".debian.mirror"), sp+".debian.mirror", "mirror %q must be an http(s) URL", d.Mirror)
 		}
@@ -502,8 +492,8 @@ func oneOf(choices []string) string {
 
 // validatePackages checks an app's Debian packages and their archive.
 func (a *App) validatePackages(c *errs, s *Spec, p string) {
-	if d := a.Debian; d != nil && d.Suite != "" && !contains(facts.DebianSuites, d.Suite) {
-		c.add(s.Pos(p+".debian.suite"), p+".debian.suite", "unknown suite %q (expected %s)", d.Suite, oneOf(facts.DebianSuites))
+	if d := a.Debian; d != nil {
+		checkArchive(c, s, p+".debian", d.Suite, d.Mirror, d.Security)
 	}
 	checkPackageNames(c, s, p+".packages", a.Packages)
 	if len(a.BuildPackages) == 0 {
@@ -516,6 +506,17 @@ func (a *App) validatePackages(c *errs, s *Spec, p string) {
 		c.add(s.Pos(q), q, "build_packages are for C code: a Go app needs go.cgo: true to use them")
 	case a.Rust != nil && a.Rust.Libc == "musl":
 		c.add(s.Pos(q), q, "build_packages are Debian's, linked against glibc: they need rust.libc gnu, not musl")
+	}
+}
+
+// checkArchive checks where Debian packages come from: a known suite, and
+// a mirror whose security updates can be found.
+func checkArchive(c *errs, s *Spec, p, suite, mirror string, security *bool) {
+	if suite != "" && !contains(facts.DebianSuites, suite) {
+		c.add(s.Pos(p+".suite"), p+".suite", "unknown suite %q (expected %s)", suite, oneOf(facts.DebianSuites))
+	}
+	if (security == nil || *security) && mirror != "" && !strings.HasSuffix(strings.TrimRight(mirror, "/"), "/debian") {
+		c.add(s.Pos(p+".security"), p+".security", "security updates are looked up at MIRROR-security, which needs a mirror ending in /debian; set security: false for this mirror")
 	}
 }
 
