@@ -51,7 +51,7 @@ func checkLinked(t *testing.T, root, arch, prog string, libs ...string) {
 	}
 	defer f.Close()
 	needed, _ := f.ImportedLibraries()
-	multiarch := map[string]string{"amd64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}[arch]
+	multiarch := testenv.Multiarch[arch]
 	for _, l := range libs {
 		if !slices.Contains(needed, l) {
 			t.Errorf("%s: needs %v, not %s", arch, needed, l)

@@ -21,24 +21,31 @@ const aptImage = "debian:bookworm"
 
 // appArchive is where an app's Debian packages come from: the spec's
 // suite, or the base image's, so that the libraries built against are
-// the ones the image runs with.
+// the ones the image runs with. The base is resolved for the first target
+// platform (a build's sysroots are made before any platform's image).
 func (b *builder) appArchive(ctx context.Context, name string, a *spec.App) (graph.DebianArchive, error) {
-	d := graph.DebianArchive{Suite: a.Debian.Suite, Mirror: a.Debian.Mirror, Security: *a.Debian.Security}
-	if d.Suite != "" {
-		return d, nil
-	}
-	d.Suite = facts.DefaultDebianSuite
-	if a.Image.Base == "scratch" {
-		return d, nil
+	if a.Debian.Suite != "" || a.Image.Base == "scratch" {
+		return archiveOf(a, nil), nil
 	}
 	base, err := b.baseImage(ctx, a.Image.Base, b.targetPlatforms()[0])
 	if err != nil {
-		return d, b.specError("apps."+name+".image.base", err)
+		return graph.DebianArchive{}, b.specError("apps."+name+".image.base", err)
 	}
-	if s := codename(base.OSRelease); slices.Contains(facts.DebianSuites, s) {
-		d.Suite = s
+	return archiveOf(a, base.OSRelease), nil
+}
+
+// archiveOf is an app's Debian archive, given its base's os-release (nil
+// for none): the spec's suite, else the base's if Debian has it, else the
+// default.
+func archiveOf(a *spec.App, osRelease []byte) graph.DebianArchive {
+	d := graph.DebianArchive{Suite: a.Debian.Suite, Mirror: a.Debian.Mirror, Security: *a.Debian.Security}
+	if d.Suite == "" {
+		d.Suite = facts.DefaultDebianSuite
+		if s := codename(osRelease); slices.Contains(facts.DebianSuites, s) {
+			d.Suite = s
+		}
 	}
-	return d, nil
+	return d
 }
 
 // codename is VERSION_CODENAME of an os-release file.
@@ -69,10 +76,8 @@ func (b *builder) runtimePackages(ctx context.Context, name string, a *spec.App,
 	if err != nil {
 		return llb.State{}, err
 	}
-	archive, err := b.appArchive(ctx, name, a)
-	if err != nil {
-		return llb.State{}, err
-	}
+	// The base is this platform's, already read.
+	archive := archiveOf(a, base.OSRelease)
 	arch, err := graph.DebianArchFor(target)
 	if err != nil {
 		return llb.State{}, b.specError(p, err)

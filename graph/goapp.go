@@ -131,11 +131,7 @@ func (g GoBuild) cgo() ([]llb.RunOption, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cgo: %w", err)
 	}
-	sysroots := g.Sysroots
-	if sysroots == nil {
-		sysroots = &Sysroots{}
-	}
-	if zt.Sysroot, err = sysroots.For(g.Platforms.Target); err != nil {
+	if zt.Sysroot, err = g.Sysroots.For(g.Platforms.Target); err != nil {
 		return nil, err
 	}
 	wrappers := zigWrapperFiles(g.Name, []zigcc.Target{zt})
@@ -151,7 +147,7 @@ func (g GoBuild) cgo() ([]llb.RunOption, error) {
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		opts = append(opts, llb.AddEnv(k, env[k]))
 	}
-	return append(opts, sysroots.mounts()...), nil
+	return append(opts, g.Sysroots.mounts()...), nil
 }
 
 // base is the toolchain with the environment every Go step shares.

@@ -1,8 +1,6 @@
 package graph
 
 import (
-	"slices"
-
 	"github.com/moby/buildkit/client/llb"
 	"github.com/strata-build/strata/layer"
 )
@@ -31,10 +29,4 @@ func (r AppImage) ImageCheck(image, helper llb.State, check layer.CheckRequest) 
 		r.Loc.at("apps."+r.Name+".packages"),
 	)
 	return run.AddMount("/out", llb.Scratch()), nil
-}
-
-// LeavesError tells whether an exec's arguments are those of a step that
-// leaves its tool's error at layer.ErrorFile: the helper, apt.
-func LeavesError(args []string) bool {
-	return slices.Equal(args, helperArgs) || slices.Equal(args, debianArgs)
 }

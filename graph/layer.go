@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -178,6 +179,12 @@ func FunctionPackage(name, provider string, bin AppBinary, helper llb.State, ps 
 
 // helperArgs run the helper on the request mounted at layer.RequestDir.
 var helperArgs = []string{"/strata/strata-layer", path.Join(layer.RequestDir, layer.RequestFile)}
+
+// LeavesError tells whether an exec's arguments are those of a step that
+// leaves its tool's error at layer.ErrorFile: the helper, apt.
+func LeavesError(args []string) bool {
+	return slices.Equal(args, helperArgs) || slices.Equal(args, debianArgs)
+}
 
 // helperRequest is a state holding the request as the helper reads it,
 // with the time of its entries from sourceDateEpoch ("" for 0).

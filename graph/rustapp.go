@@ -65,9 +65,6 @@ type RustBuild struct {
 func NewRustBuild(in RustInputs) (RustBuild, error) {
 	opt := in.App.Rust
 	r := RustBuild{in: in, tripleOf: map[string]string{}}
-	if r.in.Sysroots == nil {
-		r.in.Sysroots = &Sysroots{}
-	}
 	host, err := RustTriple(in.Build, "gnu")
 	if err != nil {
 		return RustBuild{}, err

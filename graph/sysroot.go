@@ -30,9 +30,10 @@ type Sysroots struct {
 	trees    map[string]llb.State
 }
 
-// For is the sysroot of a target platform, made once per architecture.
+// For is the sysroot of a target platform, made once per architecture;
+// none for nil Sysroots or no packages.
 func (s *Sysroots) For(p ocispecs.Platform) (zigcc.Sysroot, error) {
-	if len(s.Packages) == 0 {
+	if s == nil || len(s.Packages) == 0 {
 		return zigcc.Sysroot{}, nil
 	}
 	arch, err := DebianArchFor(p)
@@ -54,6 +55,9 @@ func (s *Sysroots) For(p ocispecs.Platform) (zigcc.Sysroot, error) {
 // mounts are the sysroots made so far, as read-only mounts in a stable
 // order.
 func (s *Sysroots) mounts() []llb.RunOption {
+	if s == nil {
+		return nil
+	}
 	var out []llb.RunOption
 	for _, dir := range slices.Sorted(maps.Keys(s.trees)) {
 		out = append(out, llb.AddMount(dir, s.trees[dir], llb.Readonly))

@@ -10,6 +10,9 @@ import (
 // ElfMachine is the ELF machine of each architecture the tests build for.
 var ElfMachine = map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}
 
+// Multiarch is Debian's directory of each architecture's libraries.
+var Multiarch = map[string]string{"amd64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
+
 // CheckELF checks a program's machine and, when glibcFloor is set (as
 // "2.17"), that no symbol it imports needs a newer glibc.
 func CheckELF(t *testing.T, path, arch, glibcFloor string) {

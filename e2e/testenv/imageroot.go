@@ -47,7 +47,7 @@ func (img *Image) WriteRoot(t *testing.T) string {
 func InRoot(root, arch, prog string, args ...string) *exec.Cmd {
 	bin := filepath.Join(root, prog)
 	if arch == runtime.GOARCH {
-		multiarch := map[string]string{"amd64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}[arch]
+		multiarch := Multiarch[arch]
 		loader := map[string]string{"amd64": "ld-linux-x86-64.so.2", "arm64": "ld-linux-aarch64.so.1"}[arch]
 		dirs := []string{filepath.Join(root, "usr/lib", multiarch), filepath.Join(root, "lib", multiarch)}
 		return exec.Command(filepath.Join(root, "usr/lib", multiarch, loader),
