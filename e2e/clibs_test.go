@@ -208,6 +208,30 @@ func TestRustOpenSSL(t *testing.T) {
 	}
 }
 
+// TestRustSystemLibraries: libz-sys and libsqlite3-sys find the target's
+// zlib and SQLite through pkg-config and link them, for both
+// architectures, instead of compiling their bundled copies; adding a
+// package to build_packages re-runs the dependency step.
+func TestRustSystemLibraries(t *testing.T) {
+	t.Parallel()
+	dir := testenv.CopyDir(t, "e2e/testdata/rust-syslibs")
+	roots, _ := buildBoth(t, dir, "syslibs")
+	for arch, root := range roots {
+		checkLinked(t, root, arch, "usr/local/bin/syslibs", "libsqlite3.so.0", "libz.so.1")
+		out, err := testenv.InRoot(root, arch, "usr/local/bin/syslibs").CombinedOutput()
+		// bookworm's versions; the crates bundle zlib 1.3 and SQLite 3.46.
+		want := "zlib 1.2.13 sqlite 3.40.1 on " + map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[arch]
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("%s: syslibs: %v\n%s", arch, err, out)
+		}
+	}
+	testenv.EditFile(t, filepath.Join(dir, "strata.yaml"), "libsqlite3-dev]", "libsqlite3-dev, libbz2-dev]")
+	_, events := buildBoth(t, dir, "syslibs")
+	if !events.Step(t, graph.CargoDependenciesStep("syslibs")).Ran() {
+		t.Error("a package added to build_packages left the dependency step cached")
+	}
+}
+
 // tlsServer serves "hello over TLS" on 127.0.0.1 with a certificate of a
 // CA of its own, written to a PEM file the client is given.
 func tlsServer(t *testing.T) (addr, caFile string) {

@@ -68,8 +68,11 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGr
 			made += " and packages " + strings.Join(a.Packages, ", ")
 		}
 		req := layer.CheckRequest{Glibc: facts.DebianGlibc[codename(base.OSRelease)], Image: made}
-		if key := b.t.Path + ".rust.glibc"; a.Rust != nil && b.spec.Has(key) {
-			req.Floor, req.FloorKey = a.Rust.Glibc, key
+		switch {
+		case a.Rust != nil && b.spec.Has(b.t.Path+".rust.glibc"):
+			req.Floor, req.FloorKey = a.Rust.Glibc, b.t.Path+".rust.glibc"
+		case a.Go != nil && b.spec.Has(b.t.Path+".go.glibc"):
+			req.Floor, req.FloorKey = a.Go.Glibc, b.t.Path+".go.glibc"
 		}
 		check, err := ai.ImageCheck(st, helper, req)
 		if err != nil {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
-	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/spec"
 	"github.com/strata-build/strata/zigcc"
 )
@@ -127,7 +126,7 @@ func (g GoBuild) cgo() ([]llb.RunOption, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cgo: %w", err)
 	}
-	zt, err := zigcc.For(triple, facts.DefaultGlibcFloor)
+	zt, err := zigcc.For(triple, g.App.Go.Glibc)
 	if err != nil {
 		return nil, fmt.Errorf("cgo: %w", err)
 	}

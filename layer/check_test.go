@@ -35,3 +35,48 @@ func TestCheckImage(t *testing.T) {
 		t.Errorf("a library the image lacks: %v", err)
 	}
 }
+
+// Every ELF file the packages add is checked against the image too: a
+// package library whose own library is missing names both; files for
+// another machine and files that are not ELF are left alone.
+func TestCheckImageAddedFiles(t *testing.T) {
+	hostLS(t)
+	lib := "/usr/lib/x86_64-linux-gnu/"
+	if _, err := os.Stat(lib + "libssl.so.3"); err != nil {
+		t.Skip("needs libssl3 on the host")
+	}
+	root, added := t.TempDir(), t.TempDir()
+	put := func(dir, to, from string) {
+		t.Helper()
+		dt, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(to)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, to), dt, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(root, "usr/local/bin/ls", "/usr/bin/ls")
+	for _, l := range []string{"libselinux.so.1", "libc.so.6", "libpcre2-8.so.0"} {
+		put(root, "usr/lib/x86_64-linux-gnu/"+l, lib+l)
+	}
+	// The packages: libssl (in the image and in the added tree), a README,
+	// and a file for another machine.
+	for _, dir := range []string{root, added} {
+		put(dir, "usr/lib/x86_64-linux-gnu/libssl.so.3", lib+"libssl.so.3")
+		os.WriteFile(filepath.Join(dir, "usr/lib/README"), []byte("text"), 0o644)
+		arm := []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00\xb7\x00")
+		os.WriteFile(filepath.Join(dir, "usr/lib/arm.so"), arm, 0o644)
+	}
+	c := CheckRequest{Root: root, Programs: []string{"/usr/local/bin/ls"}, Image: "base b and packages libssl3", Added: added}
+	_, err := CheckImage(c)
+	if err == nil || !strings.Contains(err.Error(), "libcrypto.so.3, needed by /usr/lib/x86_64-linux-gnu/libssl.so.3") {
+		t.Fatalf("a package library whose library the image lacks: %v", err)
+	}
+	put(root, "usr/lib/x86_64-linux-gnu/libcrypto.so.3", lib+"libcrypto.so.3")
+	report, err := CheckImage(c)
+	if err != nil || !strings.Contains(report, "checked /usr/local/bin/ls and the packages' 1 ELF files") {
+		t.Fatalf("report %q, error %v", report, err)
+	}
+}

@@ -33,6 +33,10 @@ type CheckRequest struct {
 	Programs []string `json:"programs"`        // paths in Root
 	Glibc    string   `json:"glibc,omitempty"` // the image's glibc release; "" leaves glibc unchecked
 	Image    string   `json:"image"`           // what the image is made of, for messages
+	// Added is a directory holding the files the image adds to its base
+	// (its packages), laid out as in Root: every ELF program and library
+	// among them is checked as well, against Root. "" for none.
+	Added string `json:"added,omitempty"`
 	// Floor is the glibc floor the spec set for the programs (FloorKey
 	// names it): a library they load that needs a newer glibc makes the
 	// floor a promise the image breaks, an error. "" when none was set.

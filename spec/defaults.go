@@ -68,6 +68,9 @@ func (a *App) applyDefaults(name string) {
 		if a.Go.Ldflags == "" {
 			a.Go.Ldflags = facts.DefaultGoLdflags
 		}
+		if a.Go.Glibc == "" {
+			a.Go.Glibc = facts.DefaultGlibcFloor
+		}
 	}
 	if a.Image == nil {
 		a.Image = &Image{}

@@ -56,6 +56,7 @@ var schemaFacts = map[string]map[string]keyFacts{
 		"version": {def: facts.DefaultGoVersion},
 		"package": {def: facts.DefaultGoPackage},
 		"ldflags": {def: facts.DefaultGoLdflags},
+		"glibc":   {def: facts.DefaultGlibcFloor},
 	},
 	"RustOptions": {
 		"version": {def: facts.DefaultRustVersion},

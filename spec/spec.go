@@ -161,9 +161,12 @@ type GoOptions struct {
 	Version string `yaml:"version,omitempty" json:"version,omitempty"`
 	// Package is the main package to build, relative to path.
 	Package string `yaml:"package,omitempty" json:"package,omitempty"`
-	// CGO enables cgo: zig is the target's C compiler and linker (glibc
-	// 2.17 and later), build_packages its sysroot.
+	// CGO enables cgo: zig is the target's C compiler and linker, glibc
+	// the floor, build_packages its sysroot.
 	CGO bool `yaml:"cgo,omitempty" json:"cgo,omitempty"`
+	// Glibc is the oldest glibc a cgo program runs on (without cgo a Go
+	// program needs no libc).
+	Glibc string `yaml:"glibc,omitempty" json:"glibc,omitempty"`
 	// Ldflags passed to go build.
 	Ldflags string `yaml:"ldflags,omitempty" json:"ldflags,omitempty"`
 	// Tags are build tags.

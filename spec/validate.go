@@ -130,11 +130,28 @@ func (g *GoOptions) validate(c *errs, s *Spec, p string) {
 	if g.Netrc != "" && !secretID.MatchString(g.Netrc) {
 		c.add(s.Pos(p+".netrc"), p+".netrc", "invalid secret id %q", g.Netrc)
 	}
+	checkGlibcFloor(c, s, p+".glibc", g.Glibc)
+	if !g.CGO && s.Has(p+".glibc") {
+		c.add(s.Pos(p+".glibc"), p+".glibc", "a glibc floor is for cgo programs: set cgo: true, or leave glibc out (a Go program without cgo needs no libc)")
+	}
 	for i, t := range g.Tags {
 		if !envName.MatchString(strings.ReplaceAll(t, ".", "_")) {
 			q := p + ".tags[" + strconv.Itoa(i) + "]"
 			c.add(s.Pos(q), q, "invalid build tag %q", t)
 		}
+	}
+}
+
+// checkGlibcFloor checks the glibc floor a program is linked for with zig.
+func checkGlibcFloor(c *errs, s *Spec, p, v string) {
+	if v == "" {
+		return
+	}
+	oldest, _ := facts.ParseGlibcRelease(facts.OldestGlibcFloor)
+	if g, err := facts.ParseGlibcRelease(v); err != nil {
+		c.add(s.Pos(p), p, "%v", err)
+	} else if g.Less(oldest) {
+		c.add(s.Pos(p), p, "glibc %s is older than %s, the oldest zig links for and the first with aarch64", v, facts.OldestGlibcFloor)
 	}
 }
 
@@ -166,14 +183,7 @@ func (r *RustOptions) validate(c *errs, s *Spec, p, binary string) {
 	if r.Libc != "" && !contains(facts.RustLibcs, r.Libc) {
 		c.add(s.Pos(p+".libc"), p+".libc", "unknown libc %q (expected %s)", r.Libc, oneOf(facts.RustLibcs))
 	}
-	if r.Glibc != "" {
-		oldest, _ := facts.ParseGlibcRelease(facts.OldestGlibcFloor)
-		if g, err := facts.ParseGlibcRelease(r.Glibc); err != nil {
-			c.add(s.Pos(p+".glibc"), p+".glibc", "%v", err)
-		} else if g.Less(oldest) {
-			c.add(s.Pos(p+".glibc"), p+".glibc", "glibc %s is older than %s, the oldest zig links for and the first with aarch64", r.Glibc, facts.OldestGlibcFloor)
-		}
-	}
+	checkGlibcFloor(c, s, p+".glibc", r.Glibc)
 	if r.Zig != "" && !contains(facts.ZigVersions(), r.Zig) {
 		c.add(s.Pos(p+".zig"), p+".zig", "zig %q has no pinned checksum (expected %s, or a named context \"zig\")", r.Zig, oneOf(facts.ZigVersions()))
 	}
