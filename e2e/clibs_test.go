@@ -154,11 +154,12 @@ func TestMissingRuntimeLibrary(t *testing.T) {
 	if err == nil || !strings.Contains(last, "libsqlite3.so.0, needed by /usr/local/bin/go-sqlite") {
 		t.Errorf("the build's final error does not name the library and the program: %v\n%s", err, testenv.Tail(out, 15))
 	}
-	// A package Debian does not have: apt's own error ends the build's.
+	// A package Debian does not have: apt's own error ends the build's,
+	// at the name's place in the spec.
 	testenv.EditFile(t, filepath.Join(dir, "strata.yaml"), "build_packages: [libsqlite3-dev]", "build_packages: [libsqlite3-dev, libnope-dev]")
 	out, err = testenv.Strata(t, append(append([]string{"build", "--target", "go-sqlite", "--platform", "linux/arm64"}, testenv.ZigContext...), "-o", output, dir)...)
 	last = strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
-	if err == nil || !strings.HasSuffix(last, "E: Unable to locate package libnope-dev") {
+	if err == nil || !strings.HasSuffix(last, "strata.yaml:11:38: apps.go-sqlite.build_packages[1]: E: Unable to locate package libnope-dev") {
 		t.Errorf("the build's final error does not say which package apt lacks: %v\n%s", err, testenv.Tail(out, 15))
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +18,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/strata-build/strata/graph"
 	"github.com/strata-build/strata/layer"
+	"github.com/strata-build/strata/spec"
 	"google.golang.org/grpc/status"
 )
 
@@ -83,7 +87,43 @@ func (b *builder) withToolError(ctx context.Context, err error) error {
 	if rerr != nil || line == "" {
 		return err
 	}
-	return &toolError{err: err, line: line}
+	return &toolError{err: err, line: b.atPackage(line, errdefs.Sources(err))}
+}
+
+// aptUnknown is apt's error for a package name its lists do not have.
+const aptUnknown = "E: Unable to locate package "
+
+// atPackage puts the spec's place of an unknown package name before apt's
+// error: the name in the list the failed step installs (the one on the
+// step's source line), else the first list that names it.
+func (b *builder) atPackage(line string, sources []*errdefs.Source) string {
+	name, ok := strings.CutPrefix(line, aptUnknown)
+	if !ok || b.spec == nil {
+		return line
+	}
+	stepLine := int32(0)
+	for _, s := range sources {
+		for _, r := range s.GetRanges() {
+			stepLine = r.GetStart().GetLine()
+		}
+	}
+	lists := b.spec.PackageLists()
+	var at string
+	for _, p := range slices.Sorted(maps.Keys(lists)) {
+		i := slices.Index(lists[p], name)
+		if i < 0 {
+			continue
+		}
+		q := fmt.Sprintf("%s[%d]", p, i)
+		if at == "" || int32(b.spec.Pos(p).Line) == stepLine {
+			at = q
+		}
+	}
+	if at == "" {
+		return line
+	}
+	e := &spec.Error{File: b.spec.File(), Pos: b.spec.Pos(at), Path: at, Msg: line}
+	return e.Error()
 }
 
 // readHelperError reads the error the helper left (layer.ErrorFile), its

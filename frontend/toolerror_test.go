@@ -10,6 +10,7 @@ import (
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/grpcerrors"
+	"github.com/strata-build/strata/spec"
 )
 
 // solveError is an exec failure as the frontend gets it from the gateway.
@@ -56,5 +57,34 @@ func TestWithCargoErrorOthers(t *testing.T) {
 		if got := b.withToolError(context.Background(), err); got != err {
 			t.Errorf("%v became %v", err, got)
 		}
+	}
+}
+
+// apt's error for a name Debian lacks points at the name in the spec: in
+// the list of the failed step's line, else the first that names it.
+func TestAptErrorAtPackage(t *testing.T) {
+	s, err := spec.Load("strata.yaml", []byte("version: 1\napps:\n  web:\n    lang: go\n    go: {cgo: true}\n"+
+		"    packages: [libnope1]\n    build_packages:\n      - libsqlite3-dev\n      - libnope1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &builder{spec: s}
+	at := func(line int32) []*errdefs.Source {
+		return []*errdefs.Source{{Ranges: []*pb.Range{{Start: &pb.Position{Line: line}}}}}
+	}
+	for _, c := range []struct {
+		sources []*errdefs.Source
+		want    string
+	}{
+		{at(7), "strata.yaml:9:9: apps.web.build_packages[1]: E: Unable to locate package libnope1"},
+		{at(6), "strata.yaml:6:16: apps.web.packages[0]: E: Unable to locate package libnope1"},
+		{nil, "strata.yaml:9:9: apps.web.build_packages[1]: E: Unable to locate package libnope1"},
+	} {
+		if got := b.atPackage("E: Unable to locate package libnope1", c.sources); got != c.want {
+			t.Errorf("got  %s\nwant %s", got, c.want)
+		}
+	}
+	if got := b.atPackage("E: Unable to locate package other", nil); got != "E: Unable to locate package other" {
+		t.Errorf("a name the spec does not have: %s", got)
 	}
 }

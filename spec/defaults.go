@@ -155,3 +155,25 @@ func archiveDefaults(mirror *string, security **bool) {
 		*security = &on
 	}
 }
+
+// PackageLists are the spec's lists of Debian package names, by spec path
+// (apps.NAME.build_packages, apps.NAME.packages,
+// layers.NAME.sources.debian.packages), so that an error about a package
+// can point at the name.
+func (s *Spec) PackageLists() map[string][]string {
+	out := map[string][]string{}
+	for name, a := range s.Apps {
+		if len(a.BuildPackages) > 0 {
+			out["apps."+name+".build_packages"] = a.BuildPackages
+		}
+		if len(a.Packages) > 0 {
+			out["apps."+name+".packages"] = a.Packages
+		}
+	}
+	for name, l := range s.Layers {
+		if l.Sources != nil && l.Sources.Debian != nil {
+			out["layers."+name+".sources.debian.packages"] = l.Sources.Debian.Packages
+		}
+	}
+	return out
+}
