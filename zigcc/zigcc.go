@@ -88,7 +88,8 @@ func For(rust, glibc string) (Target, error) {
 // -Wl,--no-undefined-version and -z nostart-stop-gc (unknown to zig's
 // linker), the start files rustc ships for musl targets (self-contained
 // crt*.o, which would clash with zig's own musl), and -lgcc_s, which
-// Rust's std links and zig provides as libunwind. GCC's and clang's
+// Rust's std links and zig provides as libunwind, and the build machine's
+// /usr/include and /usr/lib. GCC's and clang's
 // -march, -mcpu and -mtune are translated by cpuFlags. The operand of an
 // -X option (-Xassembler -march=...) is another tool's and goes through
 // as it is.
@@ -114,6 +115,10 @@ while [ "$n" -gt 0 ]; do
 	-Wl,--no-undefined-version | -Wl,-znostart-stop-gc | -Wl,-z,nostart-stop-gc) continue ;;
 	*/self-contained/crt*.o) continue ;;
 	-lgcc_s) a=-lunwind ;;
+	# The build machine's own headers and libraries, which some build
+	# scripts name outright (pyaudio's setup.py): never the target's, whose
+	# come from zig and the sysroot.
+	-I/usr/include | -I/usr/local/include | -L/usr/lib | -L/usr/local/lib | -L/lib | -L/usr/lib64 | -L/lib64) continue ;;
 	-Xassembler | -Xlinker | -Xpreprocessor | -Xclang) raw=1 ;;
 	-march=* | -mcpu=* | -mtune=*)
 		cpuflag "$a"

@@ -42,14 +42,15 @@ func TestEnv(t *testing.T) {
 
 // TestWrappersCompileForTheTarget runs the wrappers with a real zig (the
 // npm package hack/dev-env installs, STRATA_ZIG): a C program for aarch64
-// with glibc 2.17, given cc-rs's --target and Rust's -lgcc_s.
+// with glibc 2.17, given cc-rs's --target, Rust's -lgcc_s and the build
+// machine's -I/usr/include (pyaudio's setup.py names it).
 func TestWrappersCompileForTheTarget(t *testing.T) {
 	zig, dir, src := realZig(t, "#include <stdio.h>\n#include <math.h>\nint main(int c, char **v) { printf(\"%f\\n\", sqrt((double)c)); return 0; }\n")
 	for rust, machine := range map[string]elf.Machine{"aarch64-unknown-linux-gnu": elf.EM_AARCH64, "x86_64-unknown-linux-gnu": elf.EM_X86_64} {
 		tg, _ := For(rust, "2.17")
 		writeWrappers(t, dir, zig, tg)
 		out := filepath.Join(dir, "hello-"+rust)
-		cmd := exec.Command(Env(dir, tg)["CC_"+strings.ReplaceAll(rust, "-", "_")], "--target="+rust, "-O2", "-o", out, src, "-lm", "-lgcc_s", "-Wl,--no-undefined-version")
+		cmd := exec.Command(Env(dir, tg)["CC_"+strings.ReplaceAll(rust, "-", "_")], "--target="+rust, "-O2", "-I/usr/include", "-L/usr/lib", "-o", out, src, "-lm", "-lgcc_s", "-Wl,--no-undefined-version")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v\n%s", rust, err, b)
 		}
