@@ -126,6 +126,8 @@ func TestNoQEMUInTheGraph(t *testing.T) {
 		// Debian packages for the target: sysroots and run-time packages.
 		append(testenv.ZigContext, "-f", "examples/go-sqlite/strata.yaml", "--target", "go-sqlite", "examples/go-sqlite"),
 		append(testenv.ZigContext, "-f", "examples/rust-tls/strata.yaml", "examples/rust-tls"),
+		// A Python app whose C extension is compiled for the target.
+		append(testenv.ZigContext, "-f", "examples/python-app/strata.yaml", "examples/python-app"),
 	} {
 		t.Run(tc[len(tc)-2], func(t *testing.T) {
 			t.Parallel()

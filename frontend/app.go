@@ -26,8 +26,14 @@ var urlCredentials = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/@\s,|]+@`)
 func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGraph, error) {
 	a := b.t.App
 	ps := graph.Platforms{Build: b.build, Target: target}
-	bin, err := b.binary(ctx, b.t.Name, a, target)
-	if err != nil {
+	var bin llb.State
+	var err error
+	if a.Lang == "python" {
+		// Settles the Python version, which names the default base.
+		if _, err := b.pythonProject(ctx, b.t.Name, a); err != nil {
+			return platformGraph{}, err
+		}
+	} else if bin, err = b.binary(ctx, b.t.Name, a, target); err != nil {
 		return platformGraph{}, err
 	}
 	base, err := b.baseImage(ctx, a.Image.Base, target)
@@ -44,6 +50,18 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGr
 		trees = append(trees, graph.Tree{State: st, Dir: "/tree", Prefix: l.Prefix, Env: l.Env})
 	}
 	ai := graph.AppImage{Name: b.t.Name, App: a, Base: base, Binary: bin, Trees: trees, Platforms: ps, Loc: b.locator()}
+	if a.Lang == "python" {
+		venv, err := b.pythonVenv(ctx, b.t.Name, a, base, target)
+		if err != nil {
+			return platformGraph{}, err
+		}
+		src, err := b.bc.MainContext(ctx)
+		if err != nil {
+			return platformGraph{}, err
+		}
+		sources := graph.PythonSources(b.t.Name, a, *src, []string{path.Base(b.spec.File())}, b.locator())
+		ai.Venv, ai.Sources = &venv, &sources
+	}
 	if len(a.Packages) > 0 {
 		pkgs, err := b.runtimePackages(ctx, b.t.Name, a, base, target)
 		if err != nil {
@@ -56,7 +74,7 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGr
 		return platformGraph{}, b.specError(b.t.Path+".image.user", err)
 	}
 	g := platformGraph{state: st, image: img, base: base.Config}
-	if len(a.Packages) > 0 || len(a.BuildPackages) > 0 {
+	if a.Lang != "python" && (len(a.Packages) > 0 || len(a.BuildPackages) > 0) {
 		// Libraries come from Debian here: the image must hold every one
 		// the programs load, and a glibc they can run on.
 		helper, err := b.helper(ctx, b.t.Path)

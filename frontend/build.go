@@ -109,6 +109,8 @@ type builder struct {
 	// directory), a data race when two graphs are marshalled at once.
 	marshalMu sync.Mutex
 	rust      map[string]*rustEntry // by app name, guarded by inputsMu
+	// python are the Python apps' projects, by app name; guarded by inputsMu.
+	python map[string]*pythonProject
 	// usesHelper tells that a graph runs the helper; guarded by inputsMu.
 	usesHelper bool
 	loc        func(string) locOpt

@@ -54,6 +54,12 @@ var fakeImages = map[string]fakeImage{
 		cmd:   []string{"bash"},
 		files: debianAccounts,
 	},
+	"docker.io/library/python": {
+		env:   []string{"PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "PYTHON_VERSION=3.11.14"},
+		cmd:   []string{"python3"},
+		files: withFiles(debianAccounts, fileTree{"etc/os-release": {Data: []byte("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_CODENAME=bookworm\nID=debian\n"), Mode: 0o644}}),
+	},
+	"ghcr.io/astral-sh/uv": {},
 	// An image that replaces a toolchain in the tests of named contexts.
 	"docker.io/mirror/golang": {env: []string{fakePath, "GOLANG_VERSION=mirror"}, files: debianAccounts},
 }
@@ -171,4 +177,16 @@ func (r *fakeRef) ReadDir(_ context.Context, req gwclient.ReadDirRequest) ([]*fs
 		out = append(out, &fstypes.Stat{Path: e.Name(), Mode: uint32(info.Mode()), Size: info.Size()})
 	}
 	return out, nil
+}
+
+// withFiles is a copy of a with b's files added.
+func withFiles(a, b fileTree) fileTree {
+	out := fileTree{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }

@@ -71,7 +71,7 @@ func (b *builder) rustBinary(ctx context.Context, name string, a *spec.App, targ
 func (b *builder) evaluates() bool {
 	b.inputsMu.Lock()
 	defer b.inputsMu.Unlock()
-	return len(b.rust) > 0 || b.usesHelper
+	return len(b.rust) > 0 || len(b.python) > 0 || b.usesHelper
 }
 
 func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (graph.RustBuild, error) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
 )
@@ -39,7 +40,13 @@ type AppImage struct {
 	Trees  []Tree    // function layers the image holds, such as /opt
 	// Packages are the app's run-time Debian packages, unpacked for the
 	// target (DebianPackages); nil for none.
-	Packages  *llb.State
+	Packages *llb.State
+	// Venv is a Python app's venv, its files at the state's root (nil for
+	// other apps): an image layer of its own at facts.PythonVenv, under the
+	// sources, so that a source edit leaves it as it is.
+	Venv *llb.State
+	// Sources are a Python app's files, at facts.PythonAppDir.
+	Sources   *llb.State
 	Platforms Platforms
 	Loc       Locator
 }
@@ -94,6 +101,11 @@ func (r AppImage) Image() (llb.State, *dockerspec.DockerOCIImage, error) {
 		files = files.Mkdir(t.Prefix, 0o755, llb.WithParents(true), at).
 			Copy(t.State, t.Dir, t.Prefix, &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch})
 	}
+	if r.Sources != nil {
+		files = files.Mkdir(facts.PythonAppDir, 0o755, llb.WithParents(true), at).
+			Copy(*r.Sources, "/", facts.PythonAppDir, &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch,
+				ChownOpt: &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}}})
+	}
 	name := llb.WithCustomNamef("[%s] app files (%s)", r.Name, platformString(r.Platforms.Target))
 	staging := llb.Scratch().Platform(r.Platforms.Target).File(files, name, r.Loc.at("apps."+r.Name+".image"))
 	// Writing into a directory gives it the time of the write; one copy of
@@ -103,6 +115,13 @@ func (r AppImage) Image() (llb.State, *dockerspec.DockerOCIImage, error) {
 		llb.Copy(staging, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch}),
 		llb.WithCustomNamef("[%s] app files, fixed times (%s)", r.Name, platformString(r.Platforms.Target)))
 	layers := []llb.State{appFiles}
+	if r.Venv != nil {
+		venv := llb.Scratch().Platform(r.Platforms.Target).File(
+			llb.Mkdir(path.Dir(facts.PythonVenv), 0o755, llb.WithParents(true), at).
+				Copy(*r.Venv, "/", facts.PythonVenv, &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true, CreatedTime: &epoch}),
+			llb.WithCustomNamef("[%s] venv (%s)", r.Name, platformString(r.Platforms.Target)))
+		layers = append([]llb.State{venv}, layers...)
+	}
 	if r.Packages != nil {
 		// An image layer of its own under the app's files: the same for
 		// every app with the same packages, and a base's update does not
@@ -153,6 +172,14 @@ func (r AppImage) config() *dockerspec.DockerOCIImage {
 		for _, k := range slices.Sorted(maps.Keys(te)) {
 			env = setEnv(env, k, te[k])
 		}
+	}
+	if r.Venv != nil {
+		// As the venv's activate script sets it, and no byte-code written
+		// at run time (the image's is compiled, the user cannot write it).
+		env = setEnv(env, "VIRTUAL_ENV", facts.PythonVenv)
+		env = setEnv(env, "PATH", facts.PythonVenv+"/bin:"+envValue(env, "PATH"))
+		env = setEnv(env, "PYTHONDONTWRITEBYTECODE", "1")
+		env = setEnv(env, "PYTHONUNBUFFERED", "1")
 	}
 	for _, k := range slices.Sorted(maps.Keys(im.Env)) {
 		env = setEnv(env, k, im.Env[k])

@@ -183,7 +183,7 @@ var helperArgs = []string{"/strata/strata-layer", path.Join(layer.RequestDir, la
 // LeavesError tells whether an exec's arguments are those of a step that
 // leaves its tool's error at layer.ErrorFile: the helper, apt.
 func LeavesError(args []string) bool {
-	return slices.Equal(args, helperArgs) || slices.Equal(args, debianArgs)
+	return slices.Equal(args, helperArgs) || slices.Equal(args, debianArgs) || slices.Equal(args, pythonArgs)
 }
 
 // helperRequest is a state holding the request as the helper reads it,

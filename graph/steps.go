@@ -45,3 +45,9 @@ func AssembleLayerStep(layer, runtime string, target ocispecs.Platform) string {
 func AptStep(name string, packages []string, arch, suite string) string {
 	return StepPrefix(name) + "apt: " + strings.Join(packages, " ") + " for " + arch + " (" + suite + ")"
 }
+
+// PythonDependenciesStep is the step that installs a Python app's locked
+// dependencies into its venv for one target.
+func PythonDependenciesStep(app string, target ocispecs.Platform) string {
+	return StepPrefix(app) + "install dependencies (" + platformString(target) + ")"
+}

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -72,11 +73,25 @@ func (a *App) applyDefaults(name string) {
 			a.Go.Glibc = facts.DefaultGlibcFloor
 		}
 	}
+	if a.Lang == "python" {
+		if a.Python == nil {
+			a.Python = &PythonOptions{}
+		}
+		if a.Python.CrossCompile == nil {
+			on := true
+			a.Python.CrossCompile = &on
+		}
+		if a.Python.UV == "" {
+			a.Python.UV = facts.DefaultUV
+		}
+	}
 	if a.Image == nil {
 		a.Image = &Image{}
 	}
 	im := a.Image
-	if im.Base == "" {
+	if im.Base == "" && a.Lang != "python" {
+		// A Python app's base follows its Python version, which the
+		// project may give (SetPythonVersion).
 		im.Base = facts.DefaultBaseImage
 	}
 	if im.User == nil {
@@ -92,10 +107,13 @@ func (a *App) applyDefaults(name string) {
 		im.User.GID = im.User.UID
 	}
 	if len(im.Entrypoint) == 0 {
-		im.Entrypoint = []string{a.BinaryPath()}
+		im.Entrypoint = a.entrypoint()
 	}
 	if im.Workdir == "" {
 		im.Workdir = a.Home()
+		if a.Lang == "python" {
+			im.Workdir = facts.PythonAppDir
+		}
 	}
 }
 
@@ -131,10 +149,47 @@ func (r *RustOptions) withDefaults(binary string) *RustOptions {
 // Programs are the files the app image holds in /usr/local/bin: the
 // binary, and a Rust app's other bins.
 func (a *App) Programs() []string {
+	if a.Lang == "python" {
+		return nil // the venv's interpreter and the sources
+	}
 	if a.Rust != nil {
 		return a.Rust.Bins
 	}
 	return []string{a.Binary}
+}
+
+// entrypoint is what the app image runs by default: the program, or for
+// a Python app the venv's python with the module or script, or the venv's
+// console script.
+func (a *App) entrypoint() []string {
+	if a.Lang != "python" {
+		return []string{a.BinaryPath()}
+	}
+	python := path.Join(facts.PythonVenv, "bin/python")
+	switch o := a.Python; {
+	case o.Module != "":
+		return []string{python, "-m", o.Module}
+	case o.Script != "":
+		return []string{python, path.Join(facts.PythonAppDir, path.Clean(o.Script))}
+	case o.Command != "":
+		return []string{path.Join(facts.PythonVenv, "bin", o.Command)}
+	}
+	return nil
+}
+
+// SetPythonVersion settles a Python app's version when the spec left it
+// out (the project's .python-version, else bookworm's), and the base image
+// that follows from it.
+func (a *App) SetPythonVersion(projectVersion string) {
+	if a.Python.Version == "" {
+		a.Python.Version = projectVersion
+	}
+	if a.Python.Version == "" {
+		a.Python.Version = facts.DefaultPythonVersion
+	}
+	if a.Image.Base == "" {
+		a.Image.Base = fmt.Sprintf(facts.PythonBaseImage, a.Python.Version)
+	}
 }
 
 // BinaryPath is where the program is installed in the app image.

@@ -58,6 +58,11 @@ var schemaFacts = map[string]map[string]keyFacts{
 		"ldflags": {def: facts.DefaultGoLdflags},
 		"glibc":   {def: facts.DefaultGlibcFloor},
 	},
+	"PythonOptions": {
+		"version":       {enum: anys(facts.PythonVersions)},
+		"cross_compile": {def: true},
+		"uv":            {def: facts.DefaultUV},
+	},
 	"RustOptions": {
 		"version": {def: facts.DefaultRustVersion},
 		"profile": {def: facts.DefaultRustProfile},

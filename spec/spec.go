@@ -133,6 +133,8 @@ type App struct {
 	Go *GoOptions `yaml:"go,omitempty" json:"go,omitempty"`
 	// Rust holds the options of a Rust app.
 	Rust *RustOptions `yaml:"rust,omitempty" json:"rust,omitempty"`
+	// Python holds the options of a Python app.
+	Python *PythonOptions `yaml:"python,omitempty" json:"python,omitempty"`
 	// BuildPackages are Debian packages whose headers and libraries the
 	// build compiles and links against (libssl-dev, libsqlite3-dev): resolved
 	// for each target architecture and unpacked into a sysroot on the build
@@ -178,6 +180,44 @@ type GoOptions struct {
 	// into build arguments such as GOPROXY: those are in the build's graph
 	// and history.
 	Netrc string `yaml:"netrc,omitempty" json:"netrc,omitempty"`
+}
+
+// PythonOptions are the build options of a Python app. Its dependencies
+// install into a venv at /opt/venv in a step of their own for each target
+// platform, keyed on the lock file, the Python version and the system
+// packages: binary wheels for the target, and packages without one
+// compiled on the build platform with zig for the target.
+type PythonOptions struct {
+	// Version of Python, X.Y; default: the project's .python-version, else
+	// bookworm's. Selects the base image python:<version>-slim-bookworm.
+	Version string `yaml:"version,omitempty" json:"version,omitempty"`
+	// Lock is the file the dependencies install from, relative to path:
+	// uv.lock (with pyproject.toml) or a requirements file (hashes
+	// required when it has any); default: uv.lock if the project has one,
+	// else requirements.txt.
+	Lock string `yaml:"lock,omitempty" json:"lock,omitempty"`
+	// Groups are uv dependency groups installed besides the project's
+	// dependencies.
+	Groups []string `yaml:"groups,omitempty" json:"groups,omitempty"`
+	// Extras are optional dependencies of the project to install.
+	Extras []string `yaml:"extras,omitempty" json:"extras,omitempty"`
+	// Project installs the project itself into the venv, as uv sync does
+	// for a packaged project (one with a [build-system]); default: true
+	// for a packaged uv project. The sources are at /app either way.
+	Project *bool `yaml:"project,omitempty" json:"project,omitempty"`
+	// Module is run as python -m MODULE.
+	Module string `yaml:"module,omitempty" json:"module,omitempty"`
+	// Script is a file of the app's run by python, relative to path.
+	Script string `yaml:"script,omitempty" json:"script,omitempty"`
+	// Command is a console script of the venv (a [project.scripts] name).
+	Command string `yaml:"command,omitempty" json:"command,omitempty"`
+	// CrossCompile builds the packages that have no wheel for the target
+	// from their sources, on the build platform with zig for the target;
+	// false makes such a package an error.
+	CrossCompile *bool `yaml:"cross_compile,omitempty" json:"cross_compile,omitempty"`
+	// UV is the version of uv, the installer (a named context "uv" holding
+	// /uv replaces its image).
+	UV string `yaml:"uv,omitempty" json:"uv,omitempty"`
 }
 
 // RustOptions are the build options of a Rust app. Dependencies compile in

@@ -18,7 +18,7 @@ import (
 const FormatVersion = 1
 
 // Languages are the app languages this version builds.
-var Languages = []string{"go", "rust"}
+var Languages = []string{"go", "rust", "python"}
 
 var (
 	targetName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
@@ -92,6 +92,15 @@ func (a *App) validate(c *errs, s *Spec, p string) {
 		}
 		a.Go.validate(c, s, p+".go")
 	}
+	if a.Python != nil {
+		if a.Lang != "" && a.Lang != "python" {
+			c.add(s.Pos(p+".python"), p+".python", "python options on a %s app", a.Lang)
+		}
+		a.Python.validate(c, s, p+".python")
+	}
+	if a.Lang == "python" && (a.Image == nil || len(a.Image.Entrypoint) == 0) && !a.Python.HasEntry() && len(a.Functions) == 0 {
+		c.add(s.Pos(p+".python"), p+".python", "what the image runs: set one of module (python -m MODULE), script (a file of the app's) or command (a console script of the venv), or image.entrypoint")
+	}
 	if a.Rust != nil {
 		if a.Lang != "" && a.Lang != "rust" {
 			c.add(s.Pos(p+".rust"), p+".rust", "rust options on a %s app", a.Lang)
@@ -140,6 +149,70 @@ func (g *GoOptions) validate(c *errs, s *Spec, p string) {
 			c.add(s.Pos(q), q, "invalid build tag %q", t)
 		}
 	}
+}
+
+var (
+	pythonVersion = regexp.MustCompile(`^3\.[0-9]+$`)
+	pythonModule  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+	pythonName    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`) // PEP 508 names, of groups and extras too
+	uvVersion     = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+)
+
+func (o *PythonOptions) validate(c *errs, s *Spec, p string) {
+	if o.Version != "" && !contains(facts.PythonVersions, o.Version) {
+		what := "unknown Python version %q (expected %s)"
+		if !pythonVersion.MatchString(o.Version) {
+			what = "invalid Python version %q (expected X.Y: %s)"
+		}
+		c.add(s.Pos(p+".version"), p+".version", what, o.Version, oneOf(facts.PythonVersions))
+	}
+	if o.Lock != "" {
+		checkContextPath(c, s, p+".lock", o.Lock)
+		if b := path.Base(o.Lock); b != facts.UVLock && !strings.HasSuffix(b, ".txt") {
+			c.add(s.Pos(p+".lock"), p+".lock", "lock %q: expected %s (with pyproject.toml beside it) or a requirements file (.txt)", o.Lock, facts.UVLock)
+		}
+	}
+	uv := o.Lock == "" || path.Base(o.Lock) == facts.UVLock
+	for _, l := range []struct {
+		key   string
+		names []string
+	}{{"groups", o.Groups}, {"extras", o.Extras}} {
+		for i, n := range l.names {
+			q := fmt.Sprintf("%s.%s[%d]", p, l.key, i)
+			if !pythonName.MatchString(n) {
+				c.add(s.Pos(q), q, "invalid name %q", n)
+			}
+		}
+		if len(l.names) > 0 && !uv {
+			c.add(s.Pos(p+"."+l.key), p+"."+l.key, "%s are read from uv.lock: a requirements file lists what it installs", l.key)
+		}
+	}
+	var entries []string
+	for _, e := range []struct{ key, v string }{{"module", o.Module}, {"script", o.Script}, {"command", o.Command}} {
+		if e.v != "" {
+			entries = append(entries, e.key)
+		}
+	}
+	if len(entries) > 1 {
+		c.add(s.Pos(p+"."+entries[1]), p+"."+entries[1], "%s and %s both say what the image runs: keep one", entries[0], entries[1])
+	}
+	if o.Module != "" && !pythonModule.MatchString(o.Module) {
+		c.add(s.Pos(p+".module"), p+".module", "invalid module name %q (expected such as app.main)", o.Module)
+	}
+	if o.Script != "" {
+		checkContextPath(c, s, p+".script", o.Script)
+	}
+	if o.Command != "" && !binName.MatchString(o.Command) {
+		c.add(s.Pos(p+".command"), p+".command", "invalid command name %q", o.Command)
+	}
+	if o.UV != "" && !uvVersion.MatchString(o.UV) {
+		c.add(s.Pos(p+".uv"), p+".uv", "invalid uv version %q (expected such as %s)", o.UV, facts.DefaultUV)
+	}
+}
+
+// HasEntry says whether the options name what the image runs.
+func (o *PythonOptions) HasEntry() bool {
+	return o != nil && (o.Module != "" || o.Script != "" || o.Command != "")
 }
 
 // checkGlibcFloor checks the glibc floor a program is linked for with zig.

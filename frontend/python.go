@@ -1,0 +1,137 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/pkg/errors"
+	"github.com/strata-build/strata/facts"
+	"github.com/strata-build/strata/graph"
+	"github.com/strata-build/strata/pywheel"
+	"github.com/strata-build/strata/spec"
+)
+
+// pythonProject is what the frontend reads of a Python app's project once
+// per build: its lock. Reading it settles the app's Python version (the
+// project's .python-version when the spec gives none) before any
+// platform's graph reads it.
+type pythonProject struct {
+	once sync.Once
+	lock *pywheel.Lock
+	err  error
+}
+
+// pythonFiles are the project files the frontend reads.
+var pythonFiles = []string{"pyproject.toml", facts.UVLock, ".python-version"}
+
+// pythonVersionFile reads a .python-version: 3.12, 3.12.4 or cpython-3.12.
+var pythonVersionFile = regexp.MustCompile(`^(?:cpython-)?(3\.[0-9]+)(?:\.[0-9]+)?\s*$`)
+
+func (b *builder) pythonProject(ctx context.Context, name string, a *spec.App) (*pywheel.Lock, error) {
+	b.inputsMu.Lock()
+	if b.python == nil {
+		b.python = map[string]*pythonProject{}
+	}
+	e, ok := b.python[name]
+	if !ok {
+		e = &pythonProject{}
+		b.python[name] = e
+	}
+	b.inputsMu.Unlock()
+	e.once.Do(func() { e.lock, e.err = b.readPythonProject(ctx, name, a) })
+	return e.lock, e.err
+}
+
+func (b *builder) readPythonProject(ctx context.Context, name string, a *spec.App) (*pywheel.Lock, error) {
+	p := "apps." + name
+	var patterns []string
+	for _, f := range pythonFiles {
+		patterns = append(patterns, path.Join(a.Path, f))
+	}
+	files, err := b.contextFiles(ctx, "["+name+"] read pyproject.toml and uv.lock", patterns, func(string) bool { return true })
+	if err != nil {
+		return nil, err
+	}
+	read := func(f string) ([]byte, bool) {
+		dt, err := fs.ReadFile(files, path.Join(a.Path, f))
+		return dt, err == nil
+	}
+	project := ""
+	if dt, ok := read(".python-version"); ok && a.Python.Version == "" {
+		m := pythonVersionFile.FindStringSubmatch(strings.TrimSpace(string(dt)))
+		if m == nil || !slices.Contains(facts.PythonVersions, m[1]) {
+			return nil, b.specError(p+".path", errors.Errorf("%s: Python %q: expected one of %s (or set python.version)",
+				path.Join(a.Path, ".python-version"), strings.TrimSpace(string(dt)), strings.Join(facts.PythonVersions, ", ")))
+		}
+		project = m[1]
+	}
+	a.SetPythonVersion(project)
+	if a.Python.Lock != "" && path.Base(a.Python.Lock) != facts.UVLock {
+		return nil, b.specError(p+".python.lock", errors.New("requirements files are not built yet: give the project a uv.lock (uv lock, or uv add -r requirements.txt)"))
+	}
+	if _, ok := read("pyproject.toml"); !ok {
+		return nil, b.specError(p+".path", errors.Errorf("no pyproject.toml in %s: a Python app is a uv project (uv init)", a.Path))
+	}
+	dt, ok := read(facts.UVLock)
+	if !ok {
+		return nil, b.specError(p+".path", errors.Errorf("no %s in %s: lock the project's dependencies (uv lock) and commit the file", facts.UVLock, a.Path))
+	}
+	lock, err := pywheel.ReadLock(dt)
+	if err != nil {
+		return nil, b.specError(p+".path", err)
+	}
+	return lock, nil
+}
+
+// pythonApp is a Python app's venv and sources for the target platform,
+// and its base image, whose Python the venv runs on.
+func (b *builder) pythonVenv(ctx context.Context, name string, a *spec.App, base graph.Base, target ocispecs.Platform) (llb.State, error) {
+	p := "apps." + name
+	lock, err := b.pythonProject(ctx, name, a)
+	if err != nil {
+		return llb.State{}, err
+	}
+	build, err := b.input(ctx, "python", fmt.Sprintf(facts.PythonBaseImage, a.Python.Version), b.build)
+	if err != nil {
+		return llb.State{}, b.specError(p+".python.version", errors.Wrap(err, "Python for the build platform"))
+	}
+	uv, err := b.input(ctx, "uv", fmt.Sprintf(facts.UVImage, a.Python.UV), b.build)
+	if err != nil {
+		return llb.State{}, b.specError(p+".python.uv", errors.Wrap(err, "uv"))
+	}
+	glibc := facts.DebianGlibc[codename(base.OSRelease)]
+	if glibc == "" {
+		return llb.State{}, b.specError(p+".image.base", errors.New("the base image is no Debian release Strata knows (its /etc/os-release): the wheels' manylinux tag follows its glibc"))
+	}
+	wheels, err := pywheel.NewTarget(a.Python.Version, target.Architecture, glibc)
+	if err != nil {
+		return llb.State{}, b.specError(p+".python", err)
+	}
+	src, err := b.bc.MainContext(ctx)
+	if err != nil {
+		return llb.State{}, err
+	}
+	pb := graph.PythonBuild{Name: name, App: a, Build: build.State, Target: base.State, UV: uv.State, Context: *src,
+		Lock: lock, Wheels: wheels, Platforms: graph.Platforms{Build: b.build, Target: target}, Loc: b.locator()}
+	if len(lock.Unbuilt(wheels)) > 0 && *a.Python.CrossCompile {
+		if pb.Zig, err = b.zig(ctx, facts.DefaultZig); err != nil {
+			return llb.State{}, b.specError(p+".python", err)
+		}
+		if pb.Sysroots, err = b.sysroots(ctx, name, a); err != nil {
+			return llb.State{}, err
+		}
+	}
+	venv, err := pb.Venv()
+	if err != nil {
+		return llb.State{}, b.specError(p+".python", err)
+	}
+	return venv, nil
+}

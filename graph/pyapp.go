@@ -1,0 +1,166 @@
+package graph
+
+import (
+	_ "embed"
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/moby/buildkit/client/llb"
+	digest "github.com/opencontainers/go-digest"
+	"github.com/strata-build/strata/facts"
+	"github.com/strata-build/strata/pywheel"
+	"github.com/strata-build/strata/spec"
+	"github.com/strata-build/strata/zigcc"
+)
+
+//go:embed python.sh
+var pythonScript string
+
+// pythonArgs run python.sh, mounted at /strata/step.
+var pythonArgs = []string{"/bin/sh", "/strata/step/python.sh"}
+
+const (
+	pySrc    = "/src"
+	pyTarget = "/strata/target"
+	pySdists = "/strata/sdist"
+	pyUV     = "/strata/uv"
+)
+
+// PythonBuild is the input of a Python app's dependency step for one
+// target platform.
+type PythonBuild struct {
+	Name string
+	App  *spec.App // defaulted and validated, its Python version settled
+	// Build is the Python image for the build platform (the same version
+	// as the target's): it runs uv and the byte-code compile.
+	Build llb.State
+	// Target is the base image for the target platform, whose Python
+	// headers and sysconfig a C extension is compiled against (files only).
+	Target llb.State
+	UV     llb.State // holds uv at /uv
+	// Context is the build context.
+	Context llb.State
+	Lock    *pywheel.Lock
+	Wheels  pywheel.Target // the target's Python, machine and glibc
+	// Zig holds the zig executable at /zig, for the packages that have no
+	// wheel for the target; Sysroots are the app's build_packages.
+	Zig       llb.State
+	Sysroots  *Sysroots
+	Platforms Platforms
+	Loc       Locator
+}
+
+// Venv is the step that installs the locked dependencies into the venv,
+// for the target platform, on the build platform: its key holds the lock
+// and pyproject.toml, the Python version, the target and the system
+// packages, never the app's other sources. It returns a state holding the
+// venv's files at its root, to be copied to facts.PythonVenv.
+func (b PythonBuild) Venv() (llb.State, error) {
+	o := b.App.Python
+	dir := path.Join(pySrc, b.App.Path)
+	lock := llb.Scratch().File(
+		llb.Copy(b.Context, b.App.Path+"/", dir+"/", &llb.CopyInfo{
+			CopyDirContentsOnly: true, CreateDestPath: true,
+			IncludePatterns: []string{"pyproject.toml", facts.UVLock},
+			RequiredPaths:   []string{"/" + path.Join(b.App.Path, "pyproject.toml"), "/" + path.Join(b.App.Path, facts.UVLock)},
+		}),
+		llb.WithCustomNamef("[%s] copy pyproject.toml and uv.lock", b.Name), b.Loc.at("apps."+b.Name+".path"))
+	script := llb.Scratch().File(llb.Mkfile("/python.sh", 0o755, []byte(pythonScript), llb.WithCreatedTime(epoch)),
+		llb.WithCustomName("[strata] python.sh"))
+	export := []string{"--no-default-groups"}
+	for _, g := range o.Groups {
+		export = append(export, "--group", g)
+	}
+	for _, e := range o.Extras {
+		export = append(export, "--extra", e)
+	}
+	cross := "0"
+	if *o.CrossCompile {
+		cross = "1"
+	}
+	opts := []llb.RunOption{
+		llb.Args(pythonArgs),
+		llb.AddMount("/strata/step", script, llb.Readonly),
+		llb.AddMount(pySrc, lock, llb.SourcePath(pySrc), llb.Readonly),
+		llb.AddMount(pyUV, b.UV, llb.Readonly),
+		llb.AddMount(pyTarget, b.Target, llb.Readonly),
+		llb.AddMount("/root/.cache/uv", llb.Scratch(), llb.AsPersistentCacheDir("strata-uv-cache", llb.CacheMountShared)),
+		llb.AddEnv("UV_CACHE_DIR", "/root/.cache/uv"),
+		llb.AddEnv("PYTHON_VERSION", o.Version),
+		llb.AddEnv("APP_DIR", dir),
+		llb.AddEnv("VENV", facts.PythonVenv),
+		llb.AddEnv("PLATFORM", b.Wheels.Platform()),
+		llb.AddEnv("MACHINE", b.Wheels.Machine),
+		llb.AddEnv("TARGET", pyTarget),
+		llb.AddEnv("CROSS", cross),
+		llb.AddEnv("EXPORT", strings.Join(export, " ")),
+		llb.WithCustomName(PythonDependenciesStep(b.Name, b.Platforms.Target)),
+		b.Loc.at("apps." + b.Name + ".python"),
+	}
+	unbuilt := b.Lock.Unbuilt(b.Wheels)
+	var list []string
+	for _, p := range unbuilt {
+		if p.Sdist == nil {
+			continue // no sources either: uv's install says which package has no file
+		}
+		name := pywheel.Normalize(p.Name)
+		file := p.Sdist.Name()
+		// BuildKit downloads the sdist and checks it against the lock.
+		sdist := llb.HTTP(p.Sdist.URL, llb.Checksum(digest.Digest(p.Sdist.Hash)), llb.Filename(file),
+			llb.WithCustomNamef("[%s] download %s", b.Name, file))
+		opts = append(opts, llb.AddMount(path.Join(pySdists, name), sdist, llb.Readonly))
+		list = append(list, name+"="+p.Version+"="+name+"/"+file)
+	}
+	opts = append(opts, llb.AddEnv("UNBUILT", strings.Join(list, " ")))
+	if len(list) > 0 && *o.CrossCompile {
+		cc, err := b.compilers()
+		if err != nil {
+			return llb.State{}, err
+		}
+		opts = append(opts, cc...)
+	}
+	run := b.Build.Platform(b.Platforms.Build).AddEnv("PATH", buildPath).Run(opts...)
+	return run.AddMount(facts.PythonVenv, llb.Scratch()), nil
+}
+
+// compilers are zig's wrappers for the target as CC and CXX, with the
+// runtime's glibc as the floor (a wheel built here runs where the image's
+// Python does), and the sysroot of the build_packages.
+func (b PythonBuild) compilers() ([]llb.RunOption, error) {
+	triple, err := RustTriple(b.Platforms.Target, "gnu")
+	if err != nil {
+		return nil, fmt.Errorf("python: %w", err)
+	}
+	g := b.Wheels.Glibc
+	zt, err := zigcc.For(triple, fmt.Sprintf("%d.%d", g[0], g[1]))
+	if err != nil {
+		return nil, fmt.Errorf("python: %w", err)
+	}
+	if zt.Sysroot, err = b.Sysroots.For(b.Platforms.Target); err != nil {
+		return nil, err
+	}
+	opts := []llb.RunOption{
+		llb.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),
+		llb.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
+		llb.AddMount(zigDir, b.Zig, llb.Readonly),
+		llb.AddMount(zigWrappers, zigWrapperFiles(b.Name, []zigcc.Target{zt}), llb.Readonly),
+		llb.AddMount(zigCache, llb.Scratch(), llb.AsPersistentCacheDir("strata-zig-cache", llb.CacheMountShared)),
+	}
+	env := zigcc.ToolEnv(zigWrappers, zt)
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		opts = append(opts, llb.AddEnv(k, env[k]))
+	}
+	return append(opts, b.Sysroots.mounts()...), nil
+}
+
+// PythonSources is the app's directory as the image holds it at
+// facts.PythonAppDir: everything but the spec, a local venv and byte-code.
+func PythonSources(name string, app *spec.App, context llb.State, exclude []string, loc Locator) llb.State {
+	ex := append([]string{".venv", "**/__pycache__", "**/*.pyc", ".git"}, exclude...)
+	return llb.Scratch().File(
+		llb.Copy(context, app.Path+"/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, ExcludePatterns: ex}),
+		llb.WithCustomNamef("[%s] copy sources", name), loc.at("apps."+name+".path"))
+}

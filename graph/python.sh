@@ -1,0 +1,105 @@
+#!/bin/sh
+# Installs a uv project's locked dependencies into the venv at $VENV for
+# one target platform, on the build platform: uv picks the target's wheels
+# ($PLATFORM, the manylinux tag of the runtime's glibc); the packages that
+# have no wheel for it ($UNBUILT: NAME=VERSION=SDIST, from uv.lock) are
+# compiled from their checked sdists with zig for the target, against the
+# target's Python headers and sysconfig (the target image at $TARGET,
+# files only) and the build_packages sysroot. Nothing of the target runs.
+# The first error line of a failure is left in /strata-error.txt, where the
+# frontend reads it for the build's final error.
+set -eu
+fail() {
+	printf 'strata: %s\n' "$*" >&2
+	printf '%s\n' "$*" | head -n 1 >/strata-error.txt
+	exit 1
+}
+# run LABEL CMD...: runs a tool, its output in the log; on failure its
+# first error line ends the build's error.
+run() {
+	label=$1
+	shift
+	s=0
+	"$@" >/tmp/strata-out 2>&1 || s=$?
+	cat /tmp/strata-out >&2
+	if [ "$s" != 0 ]; then
+		line=$(grep -m 1 -E '(fatal )?error[:[]|^error|^  × |^  ╰─▶ ' /tmp/strata-out | sed 's/^[ ×╰─▶]*//' || :)
+		[ -n "$line" ] || line=$(grep -v '^\s*$' /tmp/strata-out | tail -n 1)
+		fail "$label: $line"
+	fi
+}
+py=/usr/local/bin/python$PYTHON_VERSION
+[ -x "$py" ] || fail "the build image has no $py: python.version $PYTHON_VERSION needs a python:$PYTHON_VERSION image for the build platform"
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then export SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt; fi
+export UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy UV_NO_PROGRESS=1 PATH=/strata/uv:$PATH
+cd "$APP_DIR"
+run "uv venv" uv venv --quiet --allow-existing --python "$py" "$VENV"
+# shellcheck disable=SC2086 # EXPORT is a list of flags
+run "uv.lock" uv export --locked --no-emit-project --format requirements-txt --no-header --no-annotate $EXPORT -o /tmp/all.txt
+# What the install takes for this target, its markers evaluated by uv.
+run "uv pip install --dry-run" uv pip install --dry-run --python "$VENV/bin/python" --python-platform "$PLATFORM" \
+	--python-version "$PYTHON_VERSION" --require-hashes --no-deps -r /tmp/all.txt
+cp /tmp/strata-out /tmp/plan.txt
+wheels=/tmp/strata-wheels
+mkdir -p $wheels
+: >/tmp/local.txt
+skip=
+for u in $UNBUILT; do
+	name=${u%%=*}
+	rest=${u#*=}
+	version=${rest%%=*}
+	sdist=${rest#*=}
+	grep -q -i -x " + $name==$version" /tmp/plan.txt || continue # not installed for this target (markers)
+	if [ "$CROSS" != 1 ]; then
+		fail "$name $version has no wheel for $PLATFORM (Python $PYTHON_VERSION) and python.cross_compile is off"
+	fi
+	# A fixed directory: the path is in the objects' debug info.
+	src=/tmp/strata-src/$name
+	mkdir -p "$src"
+	"$py" -c 'import shutil, sys; shutil.unpack_archive(sys.argv[1], sys.argv[2])' "/strata/sdist/$sdist" "$src"
+	top=$(find "$src" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+	[ -f "$top/pyproject.toml" ] || [ -f "$top/setup.py" ] || fail "$name $version: its sdist $sdist holds no pyproject.toml or setup.py"
+	# The target's sysconfig, with its include paths under $TARGET: setuptools
+	# takes Python.h and pyconfig.h from INCLUDEPY.
+	conf=$(ls "$TARGET"/usr/local/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py "$TARGET"/usr/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py 2>/dev/null | head -n 1)
+	[ -n "$conf" ] || fail "the target image has no _sysconfigdata_*.py of Python $PYTHON_VERSION (the official python images have it)"
+	# Beside the build Python's own (this step's root is thrown away):
+	# uv queries the interpreter in isolated mode, without PYTHONPATH.
+	confname=target${conf##*/_sysconfigdata}
+	stdlib=$("$py" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')
+	sed -e "s#'/usr/local/include#'$TARGET/usr/local/include#g" -e "s#'/usr/include#'$TARGET/usr/include#g" "$conf" >"$stdlib/_sysconfigdata_$confname"
+	confname=_sysconfigdata_${confname%.py}
+	run "$name $version for $MACHINE" env SOURCE_DATE_EPOCH=315532800 LDSHARED="$CC -shared" \
+		_PYTHON_HOST_PLATFORM="linux-$MACHINE" _PYTHON_SYSCONFIGDATA_NAME="$confname" \
+		UV_CACHE_DIR=/tmp/strata-build-cache uv build --wheel --quiet --python "$py" -o $wheels "$top"
+	whl=$(ls $wheels/*.whl | grep -i "/$(echo "$name" | tr - _)-" | head -n 1) || :
+	[ -n "$whl" ] || fail "$name $version: uv build made no wheel"
+	echo "$name==$version --hash=sha256:$(sha256sum "$whl" | cut -d' ' -f1)" >>/tmp/local.txt
+	skip="$skip --no-emit-package $name"
+done
+# shellcheck disable=SC2086 # EXPORT and skip are lists of flags
+run "uv.lock" uv export --frozen --no-emit-project --format requirements-txt --no-header --no-annotate $EXPORT $skip -o /tmp/req.txt
+run "install for $PLATFORM" uv pip install --python "$VENV/bin/python" --python-platform "$PLATFORM" --python-version "$PYTHON_VERSION" \
+	--require-hashes --no-deps --no-build --find-links $wheels -r /tmp/req.txt -r /tmp/local.txt
+# Byte-code for the interpreter of the image (the same version; pyc does
+# not depend on the CPU), with hashes instead of times: the same every build.
+"$py" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$VENV/lib" >/dev/null || fail "compileall failed"
+# Every native module is for the target's machine.
+"$py" - "$VENV" "$MACHINE" <<'PY' || exit 1
+import os, struct, sys
+want = {"x86_64": 62, "aarch64": 183}[sys.argv[2]]
+for d, _, files in os.walk(sys.argv[1]):
+    for f in files:
+        p = os.path.join(d, f)
+        if os.path.islink(p) or not (f.endswith(".so") or ".so." in f):
+            continue
+        with open(p, "rb") as fh:
+            h = fh.read(20)
+        if h[:4] != b"\x7fELF":
+            continue
+        m = struct.unpack("<H" if h[5] == 1 else ">H", h[18:20])[0]
+        if m != want:
+            msg = "%s is for ELF machine %d, not %s" % (p, m, sys.argv[2])
+            open("/strata-error.txt", "w").write(msg + "\n")
+            sys.exit("strata: " + msg)
+PY

@@ -1,0 +1,105 @@
+package pywheel
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Lock is what Strata reads of a uv.lock: its packages, with the files
+// each may be installed from.
+type Lock struct {
+	Packages []Package
+}
+
+// Package is a locked package.
+type Package struct {
+	Name    string
+	Version string
+	// Registry is the index it comes from; "" for the project itself, its
+	// workspace members and path, git or URL sources, which uv builds.
+	Registry string
+	Sdist    *File // nil when the index has none
+	Wheels   []File
+}
+
+// File is a distribution file of a package.
+type File struct {
+	URL  string
+	Hash string // sha256:HEX
+	Size int64
+}
+
+// Name is the file's name, from its URL.
+func (f File) Name() string { return path.Base(f.URL) }
+
+type lockFile struct {
+	Version int `toml:"version"`
+	Package []struct {
+		Name    string         `toml:"name"`
+		Version string         `toml:"version"`
+		Source  map[string]any `toml:"source"`
+		Sdist   *File          `toml:"sdist"`
+		Wheels  []File         `toml:"wheels"`
+	} `toml:"package"`
+}
+
+// ReadLock parses a uv.lock.
+func ReadLock(data []byte) (*Lock, error) {
+	var lf lockFile
+	if err := toml.Unmarshal(data, &lf); err != nil {
+		return nil, fmt.Errorf("uv.lock: %w", err)
+	}
+	if lf.Version != 1 {
+		return nil, fmt.Errorf("uv.lock: version %d, expected 1 (written by uv 0.3 and later)", lf.Version)
+	}
+	l := &Lock{}
+	for _, p := range lf.Package {
+		pk := Package{Name: p.Name, Version: p.Version, Sdist: p.Sdist, Wheels: p.Wheels}
+		if r, ok := p.Source["registry"].(string); ok {
+			pk.Registry = r
+		}
+		if pk.Sdist != nil && (pk.Sdist.URL == "" || !sha256Hash.MatchString(pk.Sdist.Hash)) {
+			pk.Sdist = nil // a local sdist (path = ...) or an unchecked one: uv handles it
+		}
+		l.Packages = append(l.Packages, pk)
+	}
+	return l, nil
+}
+
+var sha256Hash = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// Unbuilt are the registry packages of the lock that have no wheel for the
+// target: they install only if compiled from their sources for it. uv's
+// markers may leave some of them out of a given install; the build step
+// compiles only those the install takes.
+func (l *Lock) Unbuilt(t Target) []Package {
+	var out []Package
+	for _, p := range l.Packages {
+		if p.Registry == "" {
+			continue
+		}
+		fits := false
+		for _, w := range p.Wheels {
+			if t.Fits(w.Name()) {
+				fits = true
+				break
+			}
+		}
+		if !fits {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Normalize is a package name as PEP 503 compares them: lower case, runs
+// of -, _ and . as one -.
+func Normalize(name string) string {
+	return strings.ToLower(separators.ReplaceAllString(name, "-"))
+}
+
+var separators = regexp.MustCompile(`[-_.]+`)

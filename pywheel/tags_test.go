@@ -1,0 +1,112 @@
+package pywheel
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFits(t *testing.T) {
+	arm, err := NewTarget("3.11", "arm64", "2.36")
+	if err != nil {
+		t.Fatal(err)
+	}
+	al2, _ := NewTarget("3.12", "amd64", "2.26")
+	for _, c := range []struct {
+		t    Target
+		file string
+		want bool
+	}{
+		{arm, "numpy-2.3.5-cp311-cp311-manylinux_2_27_aarch64.manylinux_2_28_aarch64.whl", true},
+		{arm, "numpy-2.3.5-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl", false},
+		{arm, "numpy-2.3.5-cp312-cp312-manylinux_2_27_aarch64.whl", false},
+		{arm, "numpy-2.3.5-cp311-cp311-musllinux_1_2_aarch64.whl", false},
+		{arm, "numpy-2.3.5-cp311-cp311-manylinux_2_39_aarch64.whl", false},
+		{arm, "bottle-0.13.4-py3-none-any.whl", true},
+		{arm, "six-1.17.0-py2.py3-none-any.whl", true},
+		{arm, "cryptography-46.0.0-cp37-abi3-manylinux2014_aarch64.whl", true},
+		{arm, "cryptography-46.0.0-cp312-abi3-manylinux2014_aarch64.whl", false},
+		{arm, "x-1.0-py312-none-any.whl", false},
+		{arm, "x-1.0-py310-none-any.whl", true},
+		{arm, "x-1.0-1build-cp311-cp311-linux_aarch64.whl", true},
+		{arm, "x-1.0-cp311-cp311-win_amd64.whl", false},
+		{arm, "x-1.0.tar.gz", false},
+		{arm, "x-1.0-cp311-cp311.whl", false},
+		{al2, "numpy-2.3.5-cp312-cp312-manylinux_2_27_x86_64.whl", false},
+		{al2, "numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", true},
+		{al2, "x-1-cp312-cp312-manylinux1_x86_64.whl", true},
+		{al2, "x-1-cp312-cp312-manylinux_2_x86_64.whl", false},
+	} {
+		if got := c.t.Fits(c.file); got != c.want {
+			t.Errorf("%+v fits %s: %v, want %v", c.t, c.file, got, c.want)
+		}
+	}
+	if p := arm.Platform(); p != "aarch64-manylinux_2_36" {
+		t.Errorf("platform %s", p)
+	}
+	if _, err := NewTarget("3", "amd64", "2.36"); err == nil {
+		t.Error("a version without a minor")
+	}
+}
+
+func TestUnbuilt(t *testing.T) {
+	lock := `version = 1
+revision = 3
+requires-python = ">=3.11"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "numpy" }, { name = "pyaudio" }]
+
+[[package]]
+name = "numpy"
+version = "2.3.5"
+source = { registry = "https://pypi.org/simple" }
+sdist = { url = "https://files.example/numpy-2.3.5.tar.gz", hash = "sha256:` + strings.Repeat("a", 64) + `", size = 20000000 }
+wheels = [
+    { url = "https://files.example/numpy-2.3.5-cp311-cp311-manylinux_2_27_aarch64.manylinux_2_28_aarch64.whl", hash = "sha256:` + strings.Repeat("b", 64) + `", size = 1 },
+    { url = "https://files.example/numpy-2.3.5-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl", hash = "sha256:` + strings.Repeat("c", 64) + `", size = 1 },
+]
+
+[[package]]
+name = "PyAudio"
+version = "0.2.14"
+source = { registry = "https://pypi.org/simple" }
+sdist = { url = "https://files.example/PyAudio-0.2.14.tar.gz", hash = "sha256:` + strings.Repeat("d", 64) + `", size = 47066 }
+wheels = [
+    { url = "https://files.example/PyAudio-0.2.14-cp311-cp311-win_amd64.whl", hash = "sha256:` + strings.Repeat("e", 64) + `", size = 1 },
+]
+`
+	l, err := ReadLock([]byte(lock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		python, arch, glibc string
+		want                []string
+	}{
+		{"3.11", "arm64", "2.36", []string{"PyAudio"}},
+		{"3.11", "amd64", "2.36", []string{"PyAudio"}},
+		{"3.11", "arm64", "2.17", []string{"numpy", "PyAudio"}},
+		{"3.12", "amd64", "2.36", []string{"numpy", "PyAudio"}},
+	} {
+		tg, _ := NewTarget(c.python, c.arch, c.glibc)
+		var got []string
+		for _, p := range l.Unbuilt(tg) {
+			got = append(got, p.Name)
+		}
+		if strings.Join(got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("%+v: %v, want %v", c, got, c.want)
+		}
+	}
+	if n := Normalize("PyAudio"); n != "pyaudio" {
+		t.Errorf("normalized %s", n)
+	}
+	if n := Normalize("zope.interface__x"); n != "zope-interface-x" {
+		t.Errorf("normalized %s", n)
+	}
+	if _, err := ReadLock([]byte("version = 2\n")); err == nil {
+		t.Error("a lock of another version")
+	}
+}
