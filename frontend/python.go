@@ -77,6 +77,9 @@ func (b *builder) readPythonProject(ctx context.Context, name string, a *spec.Ap
 	if a.Python.Lock != "" && path.Base(a.Python.Lock) != facts.UVLock {
 		return nil, b.specError(p+".python.lock", errors.New("requirements files are not built yet: give the project a uv.lock (uv lock, or uv add -r requirements.txt)"))
 	}
+	if o := a.Python.Project; o != nil && *o {
+		return nil, b.specError(p+".python.project", errors.New("installing the project itself into the venv is not built yet: the image runs it from its sources at /app (module or script)"))
+	}
 	if _, ok := read("pyproject.toml"); !ok {
 		return nil, b.specError(p+".path", errors.Errorf("no pyproject.toml in %s: a Python app is a uv project (uv init)", a.Path))
 	}

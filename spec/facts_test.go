@@ -69,6 +69,7 @@ func TestSchemaDefaultsAreApplied(t *testing.T) {
 apps:
   web: {lang: go}
   rs: {lang: rust}
+  py: {lang: python, python: {module: app}}
 layers:
   l: {runtime: al2023, sources: {debian: {packages: [zlib1g]}}, binaries: [ls]}
 `))

@@ -98,6 +98,9 @@ func (a *App) validate(c *errs, s *Spec, p string) {
 		}
 		a.Python.validate(c, s, p+".python")
 	}
+	if a.Lang == "python" && len(a.Functions) > 0 {
+		c.add(s.Pos(p+".functions"), p+".functions", "function code packages of Python apps are not built yet")
+	}
 	if a.Lang == "python" && (a.Image == nil || len(a.Image.Entrypoint) == 0) && !a.Python.HasEntry() && len(a.Functions) == 0 {
 		c.add(s.Pos(p+".python"), p+".python", "what the image runs: set one of module (python -m MODULE), script (a file of the app's) or command (a console script of the venv), or image.entrypoint")
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -54,4 +55,31 @@ func InRoot(root, arch, prog string, args ...string) *exec.Cmd {
 			append([]string{"--library-path", strings.Join(dirs, ":"), bin}, args...)...)
 	}
 	return exec.Command("qemu-aarch64-static", append([]string{"-L", root, bin}, args...)...)
+}
+
+// InChroot runs a program of an image written by WriteRoot in a chroot of
+// it, in dir: absolute links (a venv's python) resolve inside the image.
+// arm64 programs run under qemu-aarch64-static, copied into the root and
+// named outright (a check of the result; binfmt may be off).
+func InChroot(t *testing.T, root, arch, dir, prog string, args ...string) *exec.Cmd {
+	t.Helper()
+	argv := append([]string{prog}, args...)
+	if arch != runtime.GOARCH {
+		qemu, err := exec.LookPath("qemu-aarch64-static")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dt, err := os.ReadFile(qemu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "qemu-aarch64-static"), dt, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		argv = append([]string{"/qemu-aarch64-static"}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
+	cmd.Dir = dir // after the chroot
+	return cmd
 }

@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"debug/elf"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/strata-build/strata/e2e/testenv"
+	"github.com/strata-build/strata/graph"
+)
+
+// TestPythonApp builds examples/python-app (bottle, numpy's wheels, and
+// pyaudio, a C extension without a Linux wheel) for amd64 and arm64 in one
+// build with emulation off: pyaudio's module is compiled for each machine
+// against that architecture's PortAudio, within the image's glibc; the
+// self-test passes natively and under qemu-aarch64-static; the amd64
+// image answers HTTP; the image holds no compiler and no -dev package; a
+// .py edit leaves the dependency step cached.
+func TestPythonApp(t *testing.T) {
+	t.Parallel()
+	dir := testenv.CopyDir(t, "examples/python-app")
+	roots, _ := buildBoth(t, dir, "python-app")
+	machine := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}
+	for arch, root := range roots {
+		mod := filepath.Join(root, "opt/venv/lib/python3.11/site-packages/pyaudio/_portaudio.cpython-311-"+testenv.Multiarch[arch]+".so")
+		testenv.CheckELF(t, mod, arch, "2.36")
+		f, err := elf.Open(mod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		needed, _ := f.ImportedLibraries()
+		f.Close()
+		if !strings.Contains(strings.Join(needed, " "), "libportaudio.so.2") {
+			t.Errorf("%s: pyaudio's module needs %v, not libportaudio.so.2", arch, needed)
+		}
+		for _, p := range []string{"usr/include/portaudio.h", "usr/bin/gcc", "usr/bin/cc"} {
+			if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
+				t.Errorf("%s: the image holds %s", arch, p)
+			}
+		}
+		out, err := testenv.InChroot(t, root, arch, "/app", "/opt/venv/bin/python", "-m", "app", "--self-test").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "portaudio PortAudio V19") || !strings.Contains(string(out), "machine "+machine[arch]) ||
+			!strings.Contains(string(out), `"mean": 2.5`) {
+			t.Errorf("%s: --self-test: %v\n%s", arch, err, out)
+		}
+		t.Logf("%s: %s", arch, strings.ReplaceAll(strings.TrimSpace(string(out)), "\n", "; "))
+	}
+	// The amd64 image serves HTTP/JSON.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	srv := testenv.InChroot(t, roots["amd64"], "amd64", "/app", "/opt/venv/bin/python", "-m", "app", "--port", fmt.Sprint(port))
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Process.Kill()
+	var body []byte
+	for i := 0; i < 50; i++ {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/stats?x=1,2,3", port))
+		if err == nil {
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	var got map[string]float64
+	if err := json.Unmarshal(body, &got); err != nil || got["mean"] != 2 || got["n"] != 3 {
+		t.Errorf("GET /stats answered %q (%v)", body, err)
+	}
+	// A source edit: the dependency step stays cached.
+	testenv.EditFile(t, filepath.Join(dir, "app/__main__.py"), `print("machine"`, `print("edited", "`+testenv.Unique()+`")`+"\n        print(\"machine\"")
+	_, events := buildBoth(t, dir, "python-app")
+	for _, p := range testenv.BothPlatforms {
+		if events.Step(t, graph.PythonDependenciesStep("python-app", platforms.MustParse(p))).Ran() {
+			t.Errorf("a .py edit re-ran the %s dependency step", p)
+		}
+	}
+}
