@@ -29,7 +29,7 @@ func (r AppImage) ImageCheck(image, helper llb.State, check layer.CheckRequest) 
 		llb.AddMount(layer.RequestDir, request, llb.Readonly),
 		llb.AddMount("/rootfs", image, llb.Readonly),
 		llb.WithCustomNamef("[%s] check the image's libraries (%s)", r.Name, platformString(r.Platforms.Target)),
-		r.Loc.at("apps."+r.Name+".packages"),
+		r.Loc.at("apps." + r.Name + ".packages"),
 	}
 	if r.Packages != nil {
 		opts = append(opts, llb.AddMount(check.Added, *r.Packages, llb.Readonly))
