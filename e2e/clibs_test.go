@@ -51,6 +51,9 @@ func checkLinked(t *testing.T, root, arch, prog string, libs ...string) {
 	}
 	defer f.Close()
 	needed, _ := f.ImportedLibraries()
+	if f.Section(".symtab") != nil {
+		t.Errorf("%s: %s is not stripped (the default ldflags and profiles strip)", arch, prog)
+	}
 	multiarch := testenv.Multiarch[arch]
 	for _, l := range libs {
 		if !slices.Contains(needed, l) {
@@ -155,9 +158,10 @@ func TestMissingRuntimeLibrary(t *testing.T) {
 		t.Errorf("the build's final error does not name the library and the program: %v\n%s", err, testenv.Tail(out, 15))
 	}
 	// A package Debian does not have: apt's own error ends the build's,
-	// at the name's place in the spec.
+	// at the name's place in the spec, also when both platforms fail at
+	// once (BuildKit's clean-up error of the other must not win).
 	testenv.EditFile(t, filepath.Join(dir, "strata.yaml"), "build_packages: [libsqlite3-dev]", "build_packages: [libsqlite3-dev, libnope-dev]")
-	out, err = testenv.Strata(t, append(append([]string{"build", "--target", "go-sqlite", "--platform", "linux/arm64"}, testenv.ZigContext...), "-o", output, dir)...)
+	out, err = testenv.Strata(t, append(append([]string{"build", "--target", "go-sqlite", "--platform", strings.Join(testenv.BothPlatforms, ",")}, testenv.ZigContext...), "-o", output, dir)...)
 	last = strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
 	if err == nil || !strings.HasSuffix(last, "strata.yaml:11:38: apps.go-sqlite.build_packages[1]: E: Unable to locate package libnope-dev") {
 		t.Errorf("the build's final error does not say which package apt lacks: %v\n%s", err, testenv.Tail(out, 15))
@@ -176,6 +180,11 @@ func TestRustOpenSSL(t *testing.T) {
 	addr, caFile := tlsServer(t)
 	for arch, root := range roots {
 		checkLinked(t, root, arch, "usr/local/bin/rust-tls", "libssl.so.3", "libcrypto.so.3")
+		// ca-certificates' bundle, which its maintainer script would make.
+		bundle, err := os.ReadFile(filepath.Join(root, "etc/ssl/certs/ca-certificates.crt"))
+		if n := strings.Count(string(bundle), "BEGIN CERTIFICATE"); err != nil || n < 100 {
+			t.Errorf("%s: the CA bundle holds %d certificates (%v)", arch, n, err)
+		}
 		out, err := testenv.InRoot(root, arch, "usr/local/bin/rust-tls", addr, caFile).CombinedOutput()
 		want := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[arch]
 		if err != nil || !strings.Contains(string(out), "handshake: TLSv1.3") || !strings.Contains(string(out), "on "+want) ||

@@ -76,6 +76,7 @@ func newBuilder(c gwclient.Client, bc *dockerui.Client, s *spec.Spec, sm *llb.So
 		loc:    locator(s, sm),
 		build:  buildPlatform(bc),
 	}
+	b.failures = newFailures(len(b.targetPlatforms()))
 	for _, p := range b.targetPlatforms() {
 		if p.OS != "linux" {
 			return nil, fmt.Errorf("platform %s: Strata builds for linux only", platforms.Format(p))
@@ -115,6 +116,7 @@ type builder struct {
 	usesHelper bool
 	loc        func(string) locOpt
 	build      ocispecs.Platform
+	failures   *failures
 }
 
 // platformGraph is a target's graph for one platform, the config of the
@@ -172,7 +174,13 @@ func (b *builder) solve(ctx context.Context, def *llb.Definition) (gwclient.Refe
 
 // solvePlatform builds the target for one platform (dockerui's Build calls
 // it for each, and puts the results together).
-func (b *builder) solvePlatform(ctx context.Context, tp *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+func (b *builder) solvePlatform(ctx context.Context, tp *ocispecs.Platform, i int) (*dockerui.BuildResult, error) {
+	ctx = b.failures.start(ctx, i)
+	res, err := b.solveOne(ctx, tp)
+	return res, b.failures.done(i, err)
+}
+
+func (b *builder) solveOne(ctx context.Context, tp *ocispecs.Platform) (*dockerui.BuildResult, error) {
 	g, err := b.targetGraph(ctx, b.targetPlatform(tp))
 	if err != nil {
 		return nil, err

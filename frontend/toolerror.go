@@ -72,7 +72,9 @@ func (b *builder) withToolError(ctx context.Context, err error) error {
 	if root == "" {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, stderrTimeout)
+	// Not cancelled with the build: another platform's failure cancels
+	// this one's solve, and the error read here is the one to report.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stderrTimeout)
 	defer cancel()
 	ctr, cerr := b.c.NewContainer(ctx, gwclient.NewContainerRequest{
 		Mounts:   []gwclient.Mount{{Dest: pb.RootMount, ResultID: root, MountType: pb.MountType_BIND, Readonly: true}},

@@ -78,6 +78,31 @@ done | grep -v '\$' | sort -k1,1nr | while read -r prio link target; do
   ln -s "$target" "$OUT$link"
   printf '%s\t%s\n' ".$link" alternatives >> $OUT/.strata/packages.tsv
 done
+# CA certificates: ca-certificates' postinst (update-ca-certificates)
+# makes the bundle that OpenSSL, Go and Python read; it never runs here, so
+# the bundle is made the same way: every certificate the package ships,
+# trusted, listed in /etc/ca-certificates.conf, concatenated into
+# /etc/ssl/certs/ca-certificates.crt, with a NAME.pem link for each (not
+# the subject-hash links, which need openssl's hash).
+if [ -d "$OUT/usr/share/ca-certificates" ] && [ ! -e "$OUT/etc/ca-certificates.conf" ]; then
+	mkdir -p "$OUT/etc/ssl/certs"
+	(cd "$OUT/usr/share/ca-certificates" && find . -name '*.crt' -type f | sed 's#^\./##' | LC_ALL=C sort) >$A/certs
+	{
+		echo "# Made by Strata as update-ca-certificates would: every certificate of"
+		echo "# /usr/share/ca-certificates, trusted."
+		cat $A/certs
+	} >"$OUT/etc/ca-certificates.conf"
+	: >"$OUT/etc/ssl/certs/ca-certificates.crt"
+	while read -r c; do
+		cat "$OUT/usr/share/ca-certificates/$c" >>"$OUT/etc/ssl/certs/ca-certificates.crt"
+		# a certificate file without a final newline would run into the next
+		[ -z "$(tail -c 1 "$OUT/usr/share/ca-certificates/$c")" ] || echo >>"$OUT/etc/ssl/certs/ca-certificates.crt"
+		b=$(basename "$c" .crt)
+		ln -sfn "/usr/share/ca-certificates/$c" "$OUT/etc/ssl/certs/$b.pem"
+	done <$A/certs
+	printf '%s\t%s\n' ./etc/ca-certificates.conf ca-certificates ./etc/ssl/certs/ca-certificates.crt ca-certificates >>"$OUT/.strata/packages.tsv"
+	echo "made /etc/ssl/certs/ca-certificates.crt from $(wc -l <$A/certs) certificates"
+fi
 # MERGED_USR: the tree goes onto a merged-/usr system (Debian 12 and
 # later), whose /lib, /bin and /sbin are links into /usr; a directory of
 # the same name in an image layer above would replace the link.

@@ -89,7 +89,8 @@ func For(rust, glibc string) (Target, error) {
 // linker), the start files rustc ships for musl targets (self-contained
 // crt*.o, which would clash with zig's own musl), and -lgcc_s, which
 // Rust's std links and zig provides as libunwind, and the build machine's
-// /usr/include and /usr/lib. GCC's and clang's
+// /usr/include and /usr/lib; GCC's -s, which zig ignores, is the linker's
+// --strip-all. GCC's and clang's
 // -march, -mcpu and -mtune are translated by cpuFlags. The operand of an
 // -X option (-Xassembler -march=...) is another tool's and goes through
 // as it is.
@@ -99,6 +100,8 @@ arch=%[4]s
 %[5]s
 n=$#
 raw=
+strip=
+link=1
 while [ "$n" -gt 0 ]; do
 	a=$1
 	shift
@@ -119,6 +122,13 @@ while [ "$n" -gt 0 ]; do
 	# scripts name outright (pyaudio's setup.py): never the target's, whose
 	# come from zig and the sysroot.
 	-I/usr/include | -I/usr/local/include | -L/usr/lib | -L/usr/local/lib | -L/lib | -L/usr/lib64 | -L/lib64) continue ;;
+	# GCC's -s strips the linked output; zig 0.11 ignores it (Go's -ldflags
+	# -s passes it for cgo), so it becomes the linker's own flag.
+	-s)
+		strip=1
+		continue
+		;;
+	-c | -S | -E) link= ;;
 	-Xassembler | -Xlinker | -Xpreprocessor | -Xclang) raw=1 ;;
 	-march=* | -mcpu=* | -mtune=*)
 		cpuflag "$a"
@@ -129,6 +139,7 @@ while [ "$n" -gt 0 ]; do
 	esac
 	set -- "$@" "$a"
 done
+if [ -n "$strip" ] && [ -n "$link" ]; then set -- "$@" -Wl,--strip-all; fi
 %[7]sexec %[3]s %[1]s -target %[2]s%[6]s "$@"
 `
 

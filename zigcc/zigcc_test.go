@@ -74,6 +74,38 @@ func TestWrappersCompileForTheTarget(t *testing.T) {
 	}
 }
 
+// GCC's -s strips a link (Go's -ldflags -s gives it to cgo's linker,
+// with cgo's default -g), and zig drops it when -g is there too: the
+// wrapper makes it --strip-all, and leaves a compile (-c) as it is.
+func TestWrapperStripsOnDashS(t *testing.T) {
+	zig, dir, src := realZig(t, "int main(void) { return 0; }\n")
+	tg, _ := For("aarch64-unknown-linux-gnu", "2.17")
+	writeWrappers(t, dir, zig, tg)
+	cc := Env(dir, tg)["CC_aarch64_unknown_linux_gnu"]
+	for _, c := range []struct {
+		args  []string
+		strip bool
+	}{{[]string{"-g"}, false}, {[]string{"-s", "-g", "-O2"}, true}} {
+		out := filepath.Join(dir, "prog")
+		args := append([]string{"-o", out, src}, c.args...)
+		if b, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, b)
+		}
+		f, err := elf.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Section(".symtab") == nil; got != c.strip {
+			t.Errorf("%v: stripped %v", args, got)
+		}
+		f.Close()
+	}
+	obj := filepath.Join(dir, "o.o")
+	if b, err := exec.Command(cc, "-c", "-s", "-o", obj, src).CombinedOutput(); err != nil || strings.Contains(string(b), "strip-all") {
+		t.Errorf("a compile with -s: %v\n%s", err, b)
+	}
+}
+
 // TestMuslWrapperLinksStatically: rustc hands musl links its own start
 // files (self-contained/crt1.o ...); the wrapper leaves them out for zig's
 // and the program comes out static, running here without a loader.
