@@ -19,11 +19,11 @@ func TestSpecErrorsInBuildx(t *testing.T) {
 		file       string   // a file to add to the context
 	}{
 		{name: "unknown key", spec: "version: 1\napps:\n  web:\n    lang: go\n    lnag: go\n",
-			want: []string{`strata.yaml:6:5: apps.web: unknown key "lnag" (expected binary, build_packages, debian, functions, go, image, lang, packages, path, rust)`, ">>>     lnag: go"}},
+			want: []string{`strata.yaml:6:5: apps.web: unknown key "lnag" (expected binary, build_packages, debian, functions, go, image, lang, packages, path, python, rust)`, ">>>     lnag: go"}},
 		{name: "wrong type", spec: "version: 1\napps:\n  web:\n    lang: go\n    go:\n      cgo: maybe\n",
 			want: []string{`strata.yaml:7:12: apps.web.go.cgo: expected true or false, got "maybe"`, ">>>       cgo: maybe"}},
 		{name: "unknown language", spec: "version: 1\napps:\n  web:\n    lang: rsut\n",
-			want: []string{`strata.yaml:5:5: apps.web.lang: unknown language "rsut" (expected go, rust)`, ">>>     lang: rsut"}},
+			want: []string{`strata.yaml:5:5: apps.web.lang: unknown language "rsut" (expected go, rust, python)`, ">>>     lang: rsut"}},
 		{name: "unknown target", spec: "version: 1\napps:\n  web:\n    lang: go\n", args: []string{"--target", "nope"},
 			want: []string{`unknown target "nope" (expected one of web)`}},
 		{name: "missing file", spec: "version: 1\napps:\n  web:\n    lang: go\n    path: svc\n", file: "svc/README",
