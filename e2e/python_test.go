@@ -80,6 +80,15 @@ func TestPythonApp(t *testing.T) {
 	if err := json.Unmarshal(body, &got); err != nil || got["mean"] != 2 || got["n"] != 3 {
 		t.Errorf("GET /stats answered %q (%v)", body, err)
 	}
+	// Without libportaudio2 the image check fails, naming the module and
+	// the library it lacks.
+	testenv.EditFile(t, filepath.Join(dir, "strata.yaml"), "    packages: [libportaudio2]\n", "")
+	_, output := testenv.OCIOutput(t)
+	out, err := testenv.Strata(t, append(append([]string{"build", "--platform", "linux/arm64"}, testenv.ZigContext...), "-o", output, dir)...)
+	if err == nil || !strings.Contains(out, "libportaudio.so.2, needed by /opt/venv/lib/python3.11/site-packages/pyaudio/_portaudio.cpython-311-aarch64-linux-gnu.so") {
+		t.Errorf("an image without the module's library: %v\n%s", err, testenv.Tail(out, 10))
+	}
+	testenv.AppendFile(t, filepath.Join(dir, "strata.yaml"), "    packages: [libportaudio2]\n")
 	// A source edit: the dependency step stays cached.
 	testenv.EditFile(t, filepath.Join(dir, "app/__main__.py"), `print("machine"`, `print("edited", "`+testenv.Unique()+`")`+"\n        print(\"machine\"")
 	_, events := buildBoth(t, dir, "python-app")

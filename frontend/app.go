@@ -74,9 +74,10 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGr
 		return platformGraph{}, b.specError(b.t.Path+".image.user", err)
 	}
 	g := platformGraph{state: st, image: img, base: base.Config}
-	if a.Lang != "python" && (len(a.Packages) > 0 || len(a.BuildPackages) > 0) {
-		// Libraries come from Debian here: the image must hold every one
-		// the programs load, and a glibc they can run on.
+	if a.Lang == "python" || len(a.Packages) > 0 || len(a.BuildPackages) > 0 {
+		// Libraries come from Debian (or a Python package's wheel) here:
+		// the image must hold every one the programs load, and a glibc
+		// they can run on.
 		helper, err := b.helper(ctx, b.t.Path)
 		if err != nil {
 			return platformGraph{}, err

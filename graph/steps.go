@@ -51,3 +51,9 @@ func AptStep(name string, packages []string, arch, suite string) string {
 func PythonDependenciesStep(app string, target ocispecs.Platform) string {
 	return StepPrefix(app) + "install dependencies (" + platformString(target) + ")"
 }
+
+// ImageCheckStep is the helper's check of an app image's libraries for
+// one target.
+func ImageCheckStep(app string, target ocispecs.Platform) string {
+	return StepPrefix(app) + "check the image's libraries (" + platformString(target) + ")"
+}

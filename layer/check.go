@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,13 +22,16 @@ func CheckImage(c CheckRequest) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if len(c.Programs)+len(added) == 0 {
+		return "checked: the image adds no ELF files\n", nil
+	}
 	opt := Options{Root: c.Root, Binaries: append(slices.Clip(c.Programs), added...), Place: "the image: " + c.Image,
 		Profile: Profile{Name: "image", Glibc: c.Glibc, Provided: glibcFamily}, AnyGlibc: c.Glibc == ""}
 	l, err := Assemble(opt)
 	if err != nil {
 		return "", err
 	}
-	if c.Floor != "" {
+	if c.Floor != "" && len(c.Programs) > 0 {
 		// The programs keep to the floor; what they load must too. The
 		// packages' own files were built for the image's Debian.
 		opt.Binaries = c.Programs
@@ -38,10 +42,11 @@ func CheckImage(c CheckRequest) (string, error) {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "checked %s", strings.Join(c.Programs, ", "))
+	what := slices.Clip(c.Programs)
 	if len(added) > 0 {
-		fmt.Fprintf(&b, " and the packages' %d ELF files", len(added))
+		what = append(what, fmt.Sprintf("the %d ELF files it adds", len(added)))
 	}
+	fmt.Fprintf(&b, "checked %s", strings.Join(what, " and "))
 	fmt.Fprintf(&b, ": glibc %s needed", l.Glibc)
 	if c.Glibc != "" {
 		fmt.Fprintf(&b, " (the image has %s)", c.Glibc)
@@ -60,47 +65,59 @@ func CheckImage(c CheckRequest) (string, error) {
 }
 
 // addedObjects are the ELF programs and shared libraries under c.Added for
-// the programs' machine, as NAME=PATH in the root: a package's files must
-// find their libraries in the image as the app's do. Debian lists every
+// the image's machine, as NAME=PATH in the root: a package's files must
+// find their libraries in the image as the app's do (Debian lists every
 // library its files link in the package's dependencies, so a gap is a real
-// one. Files for another machine (firmware, BPF objects) and relocatable
-// objects are not loaded by the dynamic loader and are left alone.
+// one), and so must a venv's native modules. Files for another machine
+// (firmware, BPF objects) and relocatable objects are not loaded by the
+// dynamic loader and are left alone.
 func addedObjects(c CheckRequest) ([]string, error) {
-	if c.Added == "" || len(c.Programs) == 0 {
+	if len(c.Added) == 0 {
 		return nil, nil
 	}
-	r := rootFS{c.Root}
-	real, err := r.resolve(c.Programs[0])
-	if err != nil {
-		return nil, fmt.Errorf("program %s: %v", c.Programs[0], err)
+	machine, ok := archMachines[c.Arch]
+	if len(c.Programs) > 0 {
+		r := rootFS{c.Root}
+		real, err := r.resolve(c.Programs[0])
+		if err != nil {
+			return nil, fmt.Errorf("program %s: %v", c.Programs[0], err)
+		}
+		machine, _, ok = elfKind(r.host(real))
 	}
-	machine, _, ok := elfKind(r.host(real))
 	if !ok {
-		return nil, nil
+		return nil, fmt.Errorf("the image's machine: no ELF program and no known architecture %q", c.Arch)
 	}
 	var out []string
-	err = filepath.WalkDir(c.Added, func(p string, d fs.DirEntry, err error) error {
+	for _, a := range c.Added {
+		err := filepath.WalkDir(a.Dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(a.Dir, p)
+			if d.IsDir() && rel == statusDir {
+				return filepath.SkipDir
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			m, typ, ok := elfKind(p)
+			if !ok || m != machine || (typ != elf.ET_EXEC && typ != elf.ET_DYN) {
+				return nil
+			}
+			in := path.Join("/", a.At, filepath.ToSlash(rel))
+			// A unique name: two packages may hold files of the same name.
+			out = append(out, strings.ReplaceAll(strings.TrimPrefix(in, "/"), "/", "%")+"="+in)
+			return nil
+		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		rel, _ := filepath.Rel(c.Added, p)
-		if d.IsDir() && rel == statusDir {
-			return filepath.SkipDir
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		m, typ, ok := elfKind(p)
-		if !ok || m != machine || (typ != elf.ET_EXEC && typ != elf.ET_DYN) {
-			return nil
-		}
-		in := "/" + filepath.ToSlash(rel)
-		// A unique name: two packages may hold files of the same name.
-		out = append(out, strings.ReplaceAll(strings.TrimPrefix(in, "/"), "/", "%")+"="+in)
-		return nil
-	})
-	return out, err
+	}
+	return out, nil
 }
+
+// archMachines are the ELF machines of the architectures images are built for.
+var archMachines = map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}
 
 // statusDir is where the packages' state keeps its package lists, not
 // part of the image.

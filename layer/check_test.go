@@ -69,14 +69,30 @@ func TestCheckImageAddedFiles(t *testing.T) {
 		arm := []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00\xb7\x00")
 		os.WriteFile(filepath.Join(dir, "usr/lib/arm.so"), arm, 0o644)
 	}
-	c := CheckRequest{Root: root, Programs: []string{"/usr/local/bin/ls"}, Image: "base b and packages libssl3", Added: added}
+	c := CheckRequest{Root: root, Programs: []string{"/usr/local/bin/ls"}, Image: "base b and packages libssl3", Added: []Added{{Dir: added, At: "/"}}}
 	_, err := CheckImage(c)
 	if err == nil || !strings.Contains(err.Error(), "libcrypto.so.3, needed by /usr/lib/x86_64-linux-gnu/libssl.so.3") {
 		t.Fatalf("a package library whose library the image lacks: %v", err)
 	}
 	put(root, "usr/lib/x86_64-linux-gnu/libcrypto.so.3", lib+"libcrypto.so.3")
 	report, err := CheckImage(c)
-	if err != nil || !strings.Contains(report, "checked /usr/local/bin/ls and the packages' 1 ELF files") {
+	if err != nil || !strings.Contains(report, "checked /usr/local/bin/ls and the 1 ELF files it adds") {
 		t.Fatalf("report %q, error %v", report, err)
+	}
+	// A venv's module, at its place in the image, in an image with no
+	// programs of its own: the image's architecture says the machine.
+	venv := t.TempDir()
+	put(venv, "lib/python3.11/site-packages/ssl/_ssl.so", lib+"libssl.so.3")
+	put(root, "opt/venv/lib/python3.11/site-packages/ssl/_ssl.so", lib+"libssl.so.3")
+	py := CheckRequest{Root: root, Image: "base python", Arch: "amd64", Added: []Added{{Dir: venv, At: "/opt/venv"}}}
+	if report, err := CheckImage(py); err != nil || !strings.Contains(report, "checked the 1 ELF files it adds") {
+		t.Errorf("a venv's module: report %q, error %v", report, err)
+	}
+	os.Remove(filepath.Join(root, "usr/lib/x86_64-linux-gnu/libcrypto.so.3"))
+	if _, err := CheckImage(py); err == nil || !strings.Contains(err.Error(), "libcrypto.so.3, needed by /opt/venv/lib/python3.11/site-packages/ssl/_ssl.so") {
+		t.Errorf("a venv's module whose library the image lacks: %v", err)
+	}
+	if report, err := CheckImage(CheckRequest{Root: root, Image: "base python", Arch: "amd64"}); err != nil || !strings.Contains(report, "adds no ELF files") {
+		t.Errorf("nothing to check: %q %v", report, err)
 	}
 }

@@ -33,15 +33,24 @@ type CheckRequest struct {
 	Programs []string `json:"programs"`        // paths in Root
 	Glibc    string   `json:"glibc,omitempty"` // the image's glibc release; "" leaves glibc unchecked
 	Image    string   `json:"image"`           // what the image is made of, for messages
-	// Added is a directory holding the files the image adds to its base
-	// (its packages), laid out as in Root: every ELF program and library
-	// among them is checked as well, against Root. "" for none.
-	Added string `json:"added,omitempty"`
+	// Added are directories of files the image adds to its base (its
+	// packages, a Python app's venv): every ELF program and library among
+	// them is checked as well, against Root.
+	Added []Added `json:"added,omitempty"`
+	// Arch is the image's architecture (amd64, arm64): the machine of the
+	// added files when the image has no programs of its own.
+	Arch string `json:"arch,omitempty"`
 	// Floor is the glibc floor the spec set for the programs (FloorKey
 	// names it): a library they load that needs a newer glibc makes the
 	// floor a promise the image breaks, an error. "" when none was set.
 	Floor    string `json:"floor,omitempty"`
 	FloorKey string `json:"floor_key,omitempty"`
+}
+
+// Added is a directory of files an image adds, which the image holds at At.
+type Added struct {
+	Dir string `json:"dir"`
+	At  string `json:"at"` // "/" for a tree laid out as the image's root
 }
 
 // LayerRequest assembles a layer from a root filesystem of the target
