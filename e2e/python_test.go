@@ -98,3 +98,50 @@ func TestPythonApp(t *testing.T) {
 		}
 	}
 }
+
+// TestPythonErrors: what goes wrong in a Python app's build ends the
+// build's error clearly, with the spec's place where it is the spec's
+// fault, through the CLI and buildx, and nothing is exported.
+func TestPythonErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		edit  func(t *testing.T, dir string)
+		final string // the end of the final error line
+	}{
+		{"no lock", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "uv.lock")) },
+			"apps.python-app.path: no uv.lock in .: lock the project's dependencies (uv lock) and commit the file"},
+		{"stale lock", func(t *testing.T, dir string) {
+			testenv.EditFile(t, filepath.Join(dir, "pyproject.toml"), `"pyaudio>=0.2.14",`, `"pyaudio>=0.2.14", "six>=1.16",`)
+		}, "uv.lock: error: The lockfile at `uv.lock` needs to be updated, but `--locked` was provided."},
+		{"unknown version", func(t *testing.T, dir string) {
+			testenv.WriteFiles(t, dir, map[string]string{".python-version": "3.7\n"})
+		}, `apps.python-app.path: .python-version: Python "3.7": expected one of 3.9, 3.10, 3.11, 3.12, 3.13 (or set python.version)`},
+		{"missing header", func(t *testing.T, dir string) {
+			testenv.EditFile(t, filepath.Join(dir, "strata.yaml"), "    build_packages: [portaudio19-dev]\n", "")
+		}, "pyaudio 0.2.14 for aarch64: src/pyaudio/device_api.c:9:10: fatal error: 'portaudio.h' file not found"},
+		{"no cross-compiling", func(t *testing.T, dir string) {
+			testenv.EditFile(t, filepath.Join(dir, "strata.yaml"), "      module: app\n", "      module: app\n      cross_compile: false\n")
+		}, "pyaudio 0.2.14 has no wheel for aarch64-manylinux_2_36 (Python 3.11) and python.cross_compile is off"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := testenv.CopyDir(t, "examples/python-app")
+			tc.edit(t, dir)
+			output := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"build", "--progress=plain", "--platform", "linux/arm64", "-o", "type=local,dest=" + output}, testenv.ZigContext...)
+			out, err := testenv.Strata(t, append(args, dir)...)
+			if last := testenv.FinalError(out, "strata: "); err == nil || !strings.HasSuffix(last, tc.final) {
+				t.Errorf("the final error does not end with %q (%v):\n%s", tc.final, err, testenv.Tail(out, 15))
+			}
+			if _, err := os.Stat(output); err == nil {
+				t.Error("a failed build exported")
+			}
+			args = append([]string{"build", "--progress=plain", "--platform", "linux/arm64", "-f", dir + "/strata.yaml", "-o", "type=local,dest=" + output}, testenv.ZigContext...)
+			out, err = testenv.Buildx(t, append(args, dir)...)
+			if last := testenv.FinalError(out, "ERROR: "); err == nil || !strings.HasSuffix(last, tc.final) {
+				t.Errorf("buildx: the final error does not end with %q (%v):\n%s", tc.final, err, testenv.Tail(out, 15))
+			}
+		})
+	}
+}

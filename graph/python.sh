@@ -23,8 +23,11 @@ run() {
 	"$@" >/tmp/strata-out 2>&1 || s=$?
 	cat /tmp/strata-out >&2
 	if [ "$s" != 0 ]; then
-		line=$(grep -m 1 -E '(fatal )?error[:[]|^error|^  × |^  ╰─▶ ' /tmp/strata-out | sed 's/^[ ×╰─▶]*//' || :)
-		[ -n "$line" ] || line=$(grep -v '^\s*$' /tmp/strata-out | tail -n 1)
+		# A compiler's error (file:line:col: fatal error: 'portaudio.h' file
+		# not found) says more than uv's "Failed to build" above it.
+		line=$(grep -m 1 -E '[^ ]+:[0-9]+:[0-9]+: (fatal )?error: ' /tmp/strata-out | sed 's/^[[:space:]]*//' || :)
+		[ -n "$line" ] || line=$(grep -m 1 -E '^error: |(fatal )?error: ' /tmp/strata-out | sed 's/^[[:space:]]*//' || :)
+		[ -n "$line" ] || line=$(grep -v '^[[:space:]]*$' /tmp/strata-out | tail -n 1)
 		fail "$label: $line"
 	fi
 }
@@ -71,7 +74,7 @@ for u in $UNBUILT; do
 	confname=_sysconfigdata_${confname%.py}
 	run "$name $version for $MACHINE" env SOURCE_DATE_EPOCH=315532800 LDSHARED="$CC -shared" \
 		_PYTHON_HOST_PLATFORM="linux-$MACHINE" _PYTHON_SYSCONFIGDATA_NAME="$confname" \
-		UV_CACHE_DIR=/tmp/strata-build-cache uv build --wheel --quiet --python "$py" -o $wheels "$top"
+		UV_CACHE_DIR=/tmp/strata-build-cache uv build --wheel --python "$py" -o $wheels "$top"
 	whl=$(ls $wheels/*.whl | grep -i "/$(echo "$name" | tr - _)-" | head -n 1) || :
 	[ -n "$whl" ] || fail "$name $version: uv build made no wheel"
 	echo "$name==$version --hash=sha256:$(sha256sum "$whl" | cut -d' ' -f1)" >>/tmp/local.txt
