@@ -145,3 +145,31 @@ func TestPythonErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestPythonRegistryCache: one `docker buildx build` of the example for
+// both platforms exports its cache to the local registry; after `buildctl
+// prune --all` a .py edit built with --cache-from keeps both dependency
+// steps cached (their venvs come from the registry) and rebuilds only the
+// sources' layer. Serial: the prune would take from parallel tests the
+// cache they expect.
+func TestPythonRegistryCache(t *testing.T) {
+	testenv.EmulationOff(t)
+	dir := testenv.CopyDir(t, "examples/python-app")
+	ref := "localhost:5000/strata/cache:python-app-" + testenv.Unique()
+	build := func(cache ...string) testenv.Events {
+		args := append([]string{"build", "--progress=rawjson", "-f", dir + "/strata.yaml", "--platform", strings.Join(testenv.BothPlatforms, ",")}, testenv.ZigContext...)
+		return testenv.ParseEvents(testenv.MustBuildx(t, append(append(args, cache...), dir)...))
+	}
+	build("--cache-to", "type=registry,ref="+ref+",mode=max")
+	testenv.MustRun(t, "buildctl", "prune", "--all")
+	testenv.EditFile(t, filepath.Join(dir, "app/__main__.py"), `print("machine"`, `print("edited", "`+testenv.Unique()+`")`+"\n        print(\"machine\"")
+	events := build("--cache-from", "type=registry,ref="+ref)
+	for _, p := range testenv.BothPlatforms {
+		if events.Step(t, graph.PythonDependenciesStep("python-app", platforms.MustParse(p))).Ran() {
+			t.Errorf("after prune --all, --cache-from: the %s dependency step ran", p)
+		}
+	}
+	if !events.Step(t, graph.PythonSourcesStep("python-app")).Ran() {
+		t.Error("the edited sources were not copied again")
+	}
+}

@@ -162,5 +162,5 @@ func PythonSources(name string, app *spec.App, context llb.State, exclude []stri
 	ex := append([]string{".venv", "**/__pycache__", "**/*.pyc", ".git"}, exclude...)
 	return llb.Scratch().File(
 		llb.Copy(context, app.Path+"/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, ExcludePatterns: ex}),
-		llb.WithCustomNamef("[%s] copy sources", name), loc.at("apps."+name+".path"))
+		llb.WithCustomName(PythonSourcesStep(name)), loc.at("apps."+name+".path"))
 }

@@ -57,3 +57,6 @@ func PythonDependenciesStep(app string, target ocispecs.Platform) string {
 func ImageCheckStep(app string, target ocispecs.Platform) string {
 	return StepPrefix(app) + "check the image's libraries (" + platformString(target) + ")"
 }
+
+// PythonSourcesStep copies a Python app's sources for its image.
+func PythonSourcesStep(app string) string { return StepPrefix(app) + "copy sources" }

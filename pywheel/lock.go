@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -24,6 +25,9 @@ type Package struct {
 	Registry string
 	Sdist    *File // nil when the index has none
 	Wheels   []File
+	// Markers are the lock's resolution markers of this version: it is
+	// installed only where one of them holds (none: everywhere).
+	Markers []string
 }
 
 // File is a distribution file of a package.
@@ -44,6 +48,7 @@ type lockFile struct {
 		Source  map[string]any `toml:"source"`
 		Sdist   *File          `toml:"sdist"`
 		Wheels  []File         `toml:"wheels"`
+		Markers []string       `toml:"resolution-markers"`
 	} `toml:"package"`
 }
 
@@ -58,7 +63,7 @@ func ReadLock(data []byte) (*Lock, error) {
 	}
 	l := &Lock{}
 	for _, p := range lf.Package {
-		pk := Package{Name: p.Name, Version: p.Version, Sdist: p.Sdist, Wheels: p.Wheels}
+		pk := Package{Name: p.Name, Version: p.Version, Sdist: p.Sdist, Wheels: p.Wheels, Markers: p.Markers}
 		if r, ok := p.Source["registry"].(string); ok {
 			pk.Registry = r
 		}
@@ -79,7 +84,7 @@ var sha256Hash = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 func (l *Lock) Unbuilt(t Target) []Package {
 	var out []Package
 	for _, p := range l.Packages {
-		if p.Registry == "" {
+		if p.Registry == "" || !t.mayInstall(p) {
 			continue
 		}
 		fits := false
@@ -103,3 +108,54 @@ func Normalize(name string) string {
 }
 
 var separators = regexp.MustCompile(`[-_.]+`)
+
+// mayInstall says whether the target may install this version of the
+// package: false only when every resolution marker is a condition on the
+// Python version alone that the target's version fails (uv.lock keeps a
+// numpy for Python >= 3.12 beside one for older Pythons). Anything else is
+// for uv's own evaluation at install time.
+func (t Target) mayInstall(p Package) bool {
+	for _, m := range p.Markers {
+		if t.mayHold(m) {
+			return true
+		}
+	}
+	return len(p.Markers) == 0
+}
+
+var versionClause = regexp.MustCompile(`^python_(full_)?version\s*(<=|>=|==|!=|<|>)\s*'3\.([0-9]+)(\.[0-9]+)?'$`)
+
+// mayHold is false when a marker surely fails for the target's Python 3.X:
+// a conjunction of which one clause compares the Python version with 3.Y
+// and fails for every 3.X.z; true when unsure.
+func (t Target) mayHold(marker string) bool {
+	if strings.Contains(marker, " or ") {
+		return true
+	}
+	for _, c := range strings.Split(marker, " and ") {
+		m := versionClause.FindStringSubmatch(strings.Trim(strings.TrimSpace(c), "()"))
+		if m == nil || m[4] != "" {
+			continue // another variable, or a patch version: uv decides
+		}
+		y, _ := strconv.Atoi(m[3])
+		var holds bool
+		switch x := t.Minor; m[2] {
+		case "<":
+			holds = x < y
+		case "<=":
+			holds = x <= y
+		case ">":
+			holds = x > y || m[1] != "" // 3.X.1 > '3.X' in full versions
+		case ">=":
+			holds = x >= y
+		case "==":
+			holds = x == y
+		case "!=":
+			holds = x != y || m[1] != ""
+		}
+		if !holds {
+			return false
+		}
+	}
+	return true
+}

@@ -100,6 +100,38 @@ wheels = [
 			t.Errorf("%+v: %v, want %v", c, got, c.want)
 		}
 	}
+	// A version the lock keeps for other Pythons only is not built.
+	newer := Package{Name: "numpy", Version: "2.5.5", Registry: "https://pypi.org/simple", Markers: []string{"python_full_version >= '3.12'"}}
+	l.Packages = append(l.Packages, newer)
+	for _, c := range []struct {
+		python string
+		want   bool
+	}{{"3.11", false}, {"3.12", true}, {"3.13", true}} {
+		tg, _ := NewTarget(c.python, "arm64", "2.36")
+		got := false
+		for _, p := range l.Unbuilt(tg) {
+			got = got || p.Version == "2.5.5"
+		}
+		if got != c.want {
+			t.Errorf("Python %s: numpy 2.5.5 unbuilt %v, want %v", c.python, got, c.want)
+		}
+	}
+	t311, _ := NewTarget("3.11", "amd64", "2.36")
+	for m, want := range map[string]bool{
+		"python_full_version < '3.12'":                              true,
+		"python_full_version >= '3.12'":                             false,
+		"python_version == '3.10'":                                  false,
+		"python_full_version >= '3.11.4'":                           true, // a patch version: uv's to decide
+		"sys_platform == 'win32'":                                   true,
+		"python_full_version >= '3.12' and sys_platform == 'linux'": false,
+		"python_full_version >= '3.12' or sys_platform == 'linux'":  true,
+		"python_full_version > '3.11'":                              true, // 3.11.1 > 3.11
+		"python_version > '3.11'":                                   false,
+	} {
+		if got := t311.mayHold(m); got != want {
+			t.Errorf("3.11: %q holds %v, want %v", m, got, want)
+		}
+	}
 	if n := Normalize("PyAudio"); n != "pyaudio" {
 		t.Errorf("normalized %s", n)
 	}
