@@ -173,3 +173,33 @@ func TestPythonRegistryCache(t *testing.T) {
 		t.Error("the edited sources were not copied again")
 	}
 }
+
+// TestPythonPackagedProject: a packaged uv project (a [build-system]) is
+// installed into the venv as uv sync would, its console script is the
+// image's entrypoint; the project is a layer of its own, so a source edit
+// re-runs its step and not the dependency step.
+func TestPythonPackagedProject(t *testing.T) {
+	t.Parallel()
+	dir := testenv.CopyDir(t, "e2e/testdata/python-packaged")
+	roots, _ := buildBoth(t, dir, "greet")
+	for arch, root := range roots {
+		out, err := testenv.InChroot(t, root, arch, "/app", "/opt/venv/bin/python", "/opt/venv/bin/greet").CombinedOutput()
+		want := "greet from /opt/venv/lib/python3.11/site-packages/greet/__init__.py with six 1.17.0 on " + map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[arch]
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("%s: greet: %v\n%s", arch, err, out)
+		}
+		if _, err := os.Stat(filepath.Join(root, "opt/venv/lib/python3.11/site-packages/greet/__pycache__/__init__.cpython-311.pyc")); err != nil {
+			t.Errorf("%s: the project's byte-code: %v", arch, err)
+		}
+	}
+	testenv.EditFile(t, filepath.Join(dir, "greet/__init__.py"), `print("greet"`, `print("edited", "`+testenv.Unique()+`")`+"\n    print(\"greet\"")
+	_, events := buildBoth(t, dir, "greet")
+	for _, p := range testenv.BothPlatforms {
+		if events.Step(t, graph.PythonDependenciesStep("greet", platforms.MustParse(p))).Ran() {
+			t.Errorf("a source edit re-ran the %s dependency step", p)
+		}
+		if !events.Step(t, graph.PythonProjectStep("greet", platforms.MustParse(p))).Ran() {
+			t.Errorf("a source edit left the %s project step cached", p)
+		}
+	}
+}

@@ -51,16 +51,16 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGr
 	}
 	ai := graph.AppImage{Name: b.t.Name, App: a, Base: base, Binary: bin, Trees: trees, Platforms: ps, Loc: b.locator()}
 	if a.Lang == "python" {
-		venv, err := b.pythonVenv(ctx, b.t.Name, a, base, target)
-		if err != nil {
-			return platformGraph{}, err
-		}
 		src, err := b.bc.MainContext(ctx)
 		if err != nil {
 			return platformGraph{}, err
 		}
 		sources := graph.PythonSources(b.t.Name, a, *src, []string{path.Base(b.spec.File())}, b.locator())
-		ai.Venv, ai.Sources = &venv, &sources
+		venv, project, err := b.pythonVenv(ctx, b.t.Name, a, base, sources, target)
+		if err != nil {
+			return platformGraph{}, err
+		}
+		ai.Venv, ai.Project, ai.Sources = &venv, project, &sources
 	}
 	if len(a.Packages) > 0 {
 		pkgs, err := b.runtimePackages(ctx, b.t.Name, a, base, target)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/pelletier/go-toml/v2"
 	"github.com/pkg/errors"
 	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/graph"
@@ -26,7 +27,10 @@ import (
 type pythonProject struct {
 	once sync.Once
 	lock *pywheel.Lock
-	err  error
+	// install tells to install the project itself into the venv: the spec
+	// says so, or uv would (a packaged project).
+	install bool
+	err     error
 }
 
 // pythonFiles are the project files the frontend reads.
@@ -35,7 +39,7 @@ var pythonFiles = []string{"pyproject.toml", facts.UVLock, ".python-version"}
 // pythonVersionFile reads a .python-version: 3.12, 3.12.4 or cpython-3.12.
 var pythonVersionFile = regexp.MustCompile(`^(?:cpython-)?(3\.[0-9]+)(?:\.[0-9]+)?\s*$`)
 
-func (b *builder) pythonProject(ctx context.Context, name string, a *spec.App) (*pywheel.Lock, error) {
+func (b *builder) pythonProject(ctx context.Context, name string, a *spec.App) (*pythonProject, error) {
 	b.inputsMu.Lock()
 	if b.python == nil {
 		b.python = map[string]*pythonProject{}
@@ -46,11 +50,11 @@ func (b *builder) pythonProject(ctx context.Context, name string, a *spec.App) (
 		b.python[name] = e
 	}
 	b.inputsMu.Unlock()
-	e.once.Do(func() { e.lock, e.err = b.readPythonProject(ctx, name, a) })
-	return e.lock, e.err
+	e.once.Do(func() { e.err = b.readPythonProject(ctx, name, a, e) })
+	return e, e.err
 }
 
-func (b *builder) readPythonProject(ctx context.Context, name string, a *spec.App) (*pywheel.Lock, error) {
+func (b *builder) readPythonProject(ctx context.Context, name string, a *spec.App, e *pythonProject) error {
 	p := "apps." + name
 	var patterns []string
 	for _, f := range pythonFiles {
@@ -58,7 +62,7 @@ func (b *builder) readPythonProject(ctx context.Context, name string, a *spec.Ap
 	}
 	files, err := b.contextFiles(ctx, "["+name+"] read pyproject.toml and uv.lock", patterns, func(string) bool { return true })
 	if err != nil {
-		return nil, err
+		return err
 	}
 	read := func(f string) ([]byte, bool) {
 		dt, err := fs.ReadFile(files, path.Join(a.Path, f))
@@ -68,73 +72,108 @@ func (b *builder) readPythonProject(ctx context.Context, name string, a *spec.Ap
 	if dt, ok := read(".python-version"); ok && a.Python.Version == "" {
 		m := pythonVersionFile.FindStringSubmatch(strings.TrimSpace(string(dt)))
 		if m == nil || !slices.Contains(facts.PythonVersions, m[1]) {
-			return nil, b.specError(p+".path", errors.Errorf("%s: Python %q: expected one of %s (or set python.version)",
+			return b.specError(p+".path", errors.Errorf("%s: Python %q: expected one of %s (or set python.version)",
 				path.Join(a.Path, ".python-version"), strings.TrimSpace(string(dt)), strings.Join(facts.PythonVersions, ", ")))
 		}
 		project = m[1]
 	}
 	a.SetPythonVersion(project)
 	if a.Python.Lock != "" && path.Base(a.Python.Lock) != facts.UVLock {
-		return nil, b.specError(p+".python.lock", errors.New("requirements files are not built yet: give the project a uv.lock (uv lock, or uv add -r requirements.txt)"))
+		return b.specError(p+".python.lock", errors.New("requirements files are not built yet: give the project a uv.lock (uv lock, or uv add -r requirements.txt)"))
 	}
-	if o := a.Python.Project; o != nil && *o {
-		return nil, b.specError(p+".python.project", errors.New("installing the project itself into the venv is not built yet: the image runs it from its sources at /app (module or script)"))
+	pyproject, ok := read("pyproject.toml")
+	if !ok {
+		return b.specError(p+".path", errors.Errorf("no pyproject.toml in %s: a Python app is a uv project (uv init)", a.Path))
 	}
-	if _, ok := read("pyproject.toml"); !ok {
-		return nil, b.specError(p+".path", errors.Errorf("no pyproject.toml in %s: a Python app is a uv project (uv init)", a.Path))
+	packaged, err := packagedProject(pyproject)
+	if err != nil {
+		return b.specError(p+".path", errors.Wrap(err, path.Join(a.Path, "pyproject.toml")))
+	}
+	e.install = packaged
+	if o := a.Python.Project; o != nil {
+		e.install = *o
 	}
 	dt, ok := read(facts.UVLock)
 	if !ok {
-		return nil, b.specError(p+".path", errors.Errorf("no %s in %s: lock the project's dependencies (uv lock) and commit the file", facts.UVLock, a.Path))
+		return b.specError(p+".path", errors.Errorf("no %s in %s: lock the project's dependencies (uv lock) and commit the file", facts.UVLock, a.Path))
 	}
-	lock, err := pywheel.ReadLock(dt)
-	if err != nil {
-		return nil, b.specError(p+".path", err)
+	if e.lock, err = pywheel.ReadLock(dt); err != nil {
+		return b.specError(p+".path", err)
 	}
-	return lock, nil
+	return nil
 }
 
-// pythonApp is a Python app's venv and sources for the target platform,
-// and its base image, whose Python the venv runs on.
-func (b *builder) pythonVenv(ctx context.Context, name string, a *spec.App, base graph.Base, target ocispecs.Platform) (llb.State, error) {
+// packagedProject says whether uv installs the project itself: when
+// tool.uv.package says so, else when it has a [build-system].
+func packagedProject(pyproject []byte) (bool, error) {
+	var doc struct {
+		BuildSystem map[string]any `toml:"build-system"`
+		Tool        struct {
+			UV struct {
+				Package *bool `toml:"package"`
+			} `toml:"uv"`
+		} `toml:"tool"`
+	}
+	if err := toml.Unmarshal(pyproject, &doc); err != nil {
+		return false, err
+	}
+	if p := doc.Tool.UV.Package; p != nil {
+		return *p, nil
+	}
+	return doc.BuildSystem != nil, nil
+}
+
+// pythonVenv is a Python app's venv for the target platform, built for its
+// base image's Python and glibc, and with the project installed the
+// project's layer (what it adds to the venv; nil when it is not installed).
+func (b *builder) pythonVenv(ctx context.Context, name string, a *spec.App, base graph.Base, sources llb.State, target ocispecs.Platform) (llb.State, *llb.State, error) {
 	p := "apps." + name
-	lock, err := b.pythonProject(ctx, name, a)
+	proj, err := b.pythonProject(ctx, name, a)
 	if err != nil {
-		return llb.State{}, err
+		return llb.State{}, nil, err
 	}
 	build, err := b.input(ctx, "python", fmt.Sprintf(facts.PythonBaseImage, a.Python.Version), b.build)
 	if err != nil {
-		return llb.State{}, b.specError(p+".python.version", errors.Wrap(err, "Python for the build platform"))
+		return llb.State{}, nil, b.specError(p+".python.version", errors.Wrap(err, "Python for the build platform"))
 	}
 	uv, err := b.input(ctx, "uv", fmt.Sprintf(facts.UVImage, a.Python.UV), b.build)
 	if err != nil {
-		return llb.State{}, b.specError(p+".python.uv", errors.Wrap(err, "uv"))
+		return llb.State{}, nil, b.specError(p+".python.uv", errors.Wrap(err, "uv"))
 	}
 	glibc := facts.DebianGlibc[codename(base.OSRelease)]
 	if glibc == "" {
-		return llb.State{}, b.specError(p+".image.base", errors.New("the base image is no Debian release Strata knows (its /etc/os-release): the wheels' manylinux tag follows its glibc"))
+		return llb.State{}, nil, b.specError(p+".image.base", errors.New("the base image is no Debian release Strata knows (its /etc/os-release): the wheels' manylinux tag follows its glibc"))
 	}
 	wheels, err := pywheel.NewTarget(a.Python.Version, target.Architecture, glibc)
 	if err != nil {
-		return llb.State{}, b.specError(p+".python", err)
+		return llb.State{}, nil, b.specError(p+".python", err)
 	}
 	src, err := b.bc.MainContext(ctx)
 	if err != nil {
-		return llb.State{}, err
+		return llb.State{}, nil, err
 	}
 	pb := graph.PythonBuild{Name: name, App: a, Build: build.State, Target: base.State, UV: uv.State, Context: *src,
-		Lock: lock, Wheels: wheels, Platforms: graph.Platforms{Build: b.build, Target: target}, Loc: b.locator()}
-	if len(lock.Unbuilt(wheels)) > 0 && *a.Python.CrossCompile {
+		Lock: proj.lock, Wheels: wheels, Platforms: graph.Platforms{Build: b.build, Target: target}, Loc: b.locator()}
+	// zig compiles what has no wheel, and the project (which may hold C).
+	if (len(proj.lock.Unbuilt(wheels)) > 0 || proj.install) && *a.Python.CrossCompile {
 		if pb.Zig, err = b.zig(ctx, facts.DefaultZig); err != nil {
-			return llb.State{}, b.specError(p+".python", err)
+			return llb.State{}, nil, b.specError(p+".python", err)
 		}
 		if pb.Sysroots, err = b.sysroots(ctx, name, a); err != nil {
-			return llb.State{}, err
+			return llb.State{}, nil, err
 		}
 	}
 	venv, err := pb.Venv()
 	if err != nil {
-		return llb.State{}, b.specError(p+".python", err)
+		return llb.State{}, nil, b.specError(p+".python", err)
 	}
-	return venv, nil
+	if !proj.install {
+		return venv, nil, nil
+	}
+	withProject, err := pb.Project(venv, sources)
+	if err != nil {
+		return llb.State{}, nil, b.specError(p+".python", err)
+	}
+	added := llb.Diff(venv, withProject)
+	return venv, &added, nil
 }

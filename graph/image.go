@@ -45,6 +45,9 @@ type AppImage struct {
 	// other apps): an image layer of its own at facts.PythonVenv, under the
 	// sources, so that a source edit leaves it as it is.
 	Venv *llb.State
+	// Project is what installing a Python app's project adds to its venv
+	// (nil when it is not installed): a layer of its own above the venv's.
+	Project *llb.State
 	// Sources are a Python app's files, at facts.PythonAppDir.
 	Sources   *llb.State
 	Platforms Platforms
@@ -115,12 +118,19 @@ func (r AppImage) Image() (llb.State, *dockerspec.DockerOCIImage, error) {
 		llb.Copy(staging, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch}),
 		llb.WithCustomNamef("[%s] app files, fixed times (%s)", r.Name, platformString(r.Platforms.Target)))
 	layers := []llb.State{appFiles}
-	if r.Venv != nil {
-		venv := llb.Scratch().Platform(r.Platforms.Target).File(
+	// A Python app's venv, then what its project adds, each a layer at
+	// facts.PythonVenv.
+	for _, v := range []struct {
+		st   *llb.State
+		what string
+	}{{r.Project, "the project in the venv"}, {r.Venv, "venv"}} {
+		if v.st == nil {
+			continue
+		}
+		layers = append([]llb.State{llb.Scratch().Platform(r.Platforms.Target).File(
 			llb.Mkdir(path.Dir(facts.PythonVenv), 0o755, llb.WithParents(true), at).
-				Copy(*r.Venv, "/", facts.PythonVenv, &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true, CreatedTime: &epoch}),
-			llb.WithCustomNamef("[%s] venv (%s)", r.Name, platformString(r.Platforms.Target)))
-		layers = append([]llb.State{venv}, layers...)
+				Copy(*v.st, "/", facts.PythonVenv, &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true, CreatedTime: &epoch}),
+			llb.WithCustomNamef("[%s] %s (%s)", r.Name, v.what, platformString(r.Platforms.Target)))}, layers...)
 	}
 	if r.Packages != nil {
 		// An image layer of its own under the app's files: the same for

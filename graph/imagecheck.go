@@ -23,6 +23,7 @@ func (r AppImage) ImageCheck(image, helper llb.State, check layer.CheckRequest) 
 	}
 	add("/added/packages", "/", r.Packages)
 	add("/added/venv", facts.PythonVenv, r.Venv)
+	add("/added/project", facts.PythonVenv, r.Project)
 	for _, p := range r.App.Programs() {
 		check.Programs = append(check.Programs, "/usr/local/bin/"+p)
 	}

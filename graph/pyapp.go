@@ -68,8 +68,6 @@ func (b PythonBuild) Venv() (llb.State, error) {
 			RequiredPaths:   []string{"/" + path.Join(b.App.Path, "pyproject.toml"), "/" + path.Join(b.App.Path, facts.UVLock)},
 		}),
 		llb.WithCustomNamef("[%s] copy pyproject.toml and uv.lock", b.Name), b.Loc.at("apps."+b.Name+".path"))
-	script := llb.Scratch().File(llb.Mkfile("/python.sh", 0o755, []byte(pythonScript), llb.WithCreatedTime(epoch)),
-		llb.WithCustomName("[strata] python.sh"))
 	export := []string{"--no-default-groups"}
 	for _, g := range o.Groups {
 		export = append(export, "--group", g)
@@ -81,25 +79,14 @@ func (b PythonBuild) Venv() (llb.State, error) {
 	if *o.CrossCompile {
 		cross = "1"
 	}
-	opts := []llb.RunOption{
-		llb.Args(pythonArgs),
-		llb.AddMount("/strata/step", script, llb.Readonly),
+	opts := append(b.stepOptions(dir),
 		llb.AddMount(pySrc, lock, llb.SourcePath(pySrc), llb.Readonly),
-		llb.AddMount(pyUV, b.UV, llb.Readonly),
-		llb.AddMount(pyTarget, b.Target, llb.Readonly),
 		llb.AddMount("/root/.cache/uv", llb.Scratch(), llb.AsPersistentCacheDir("strata-uv-cache", llb.CacheMountShared)),
 		llb.AddEnv("UV_CACHE_DIR", "/root/.cache/uv"),
-		llb.AddEnv("PYTHON_VERSION", o.Version),
-		llb.AddEnv("APP_DIR", dir),
-		llb.AddEnv("VENV", facts.PythonVenv),
-		llb.AddEnv("PLATFORM", b.Wheels.Platform()),
-		llb.AddEnv("MACHINE", b.Wheels.Machine),
-		llb.AddEnv("TARGET", pyTarget),
 		llb.AddEnv("CROSS", cross),
 		llb.AddEnv("EXPORT", strings.Join(export, " ")),
 		llb.WithCustomName(PythonDependenciesStep(b.Name, b.Platforms.Target)),
-		b.Loc.at("apps." + b.Name + ".python"),
-	}
+	)
 	unbuilt := b.Lock.Unbuilt(b.Wheels)
 	var list []string
 	for _, p := range unbuilt {
@@ -163,4 +150,47 @@ func PythonSources(name string, app *spec.App, context llb.State, exclude []stri
 	return llb.Scratch().File(
 		llb.Copy(context, app.Path+"/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, ExcludePatterns: ex}),
 		llb.WithCustomName(PythonSourcesStep(name)), loc.at("apps."+name+".path"))
+}
+
+// Project is the step that installs the project itself into the venv the
+// dependency step made, built into a wheel from the app's sources as a
+// package without a wheel is, for the target. It returns the venv with the
+// project; the image takes only what it adds (a layer of its own).
+func (b PythonBuild) Project(venv llb.State, sources llb.State) (llb.State, error) {
+	o := b.App.Python
+	dir := path.Join(pySrc, b.App.Path)
+	opts := append(b.stepOptions(dir),
+		llb.AddMount(dir, sources, llb.Readonly),
+		llb.AddEnv("PROJECT", "1"),
+		llb.WithCustomName(PythonProjectStep(b.Name, b.Platforms.Target)),
+	)
+	if *o.CrossCompile {
+		cc, err := b.compilers()
+		if err != nil {
+			return llb.State{}, err
+		}
+		opts = append(opts, cc...)
+	}
+	run := b.Build.Platform(b.Platforms.Build).AddEnv("PATH", buildPath).Run(opts...)
+	return run.AddMount(facts.PythonVenv, venv), nil
+}
+
+// stepOptions are what both python.sh steps get: the script, uv, the
+// target image's files, and where things are.
+func (b PythonBuild) stepOptions(appDir string) []llb.RunOption {
+	script := llb.Scratch().File(llb.Mkfile("/python.sh", 0o755, []byte(pythonScript), llb.WithCreatedTime(epoch)),
+		llb.WithCustomName("[strata] python.sh"))
+	return []llb.RunOption{
+		llb.Args(pythonArgs),
+		llb.AddMount("/strata/step", script, llb.Readonly),
+		llb.AddMount(pyUV, b.UV, llb.Readonly),
+		llb.AddMount(pyTarget, b.Target, llb.Readonly),
+		llb.AddEnv("PYTHON_VERSION", b.App.Python.Version),
+		llb.AddEnv("APP_DIR", appDir),
+		llb.AddEnv("VENV", facts.PythonVenv),
+		llb.AddEnv("PLATFORM", b.Wheels.Platform()),
+		llb.AddEnv("MACHINE", b.Wheels.Machine),
+		llb.AddEnv("TARGET", pyTarget),
+		b.Loc.at("apps." + b.Name + ".python"),
+	}
 }

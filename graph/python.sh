@@ -6,6 +6,8 @@
 # compiled from their checked sdists with zig for the target, against the
 # target's Python headers and sysconfig (the target image at $TARGET,
 # files only) and the build_packages sysroot. Nothing of the target runs.
+# With PROJECT=1 it installs the project itself (its sources at $APP_DIR)
+# into the venv the dependency step made, built into a wheel the same way.
 # The first error line of a failure is left in /strata-error.txt, where the
 # frontend reads it for the build's final error.
 set -eu
@@ -35,7 +37,48 @@ py=/usr/local/bin/python$PYTHON_VERSION
 [ -x "$py" ] || fail "the build image has no $py: python.version $PYTHON_VERSION needs a python:$PYTHON_VERSION image for the build platform"
 if [ -f /etc/ssl/certs/ca-certificates.crt ]; then export SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt; fi
 export UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy UV_NO_PROGRESS=1 PATH=/strata/uv:$PATH
+# build_wheel LABEL DIR: builds the project at DIR into a wheel in $wheels
+# for the target: zig's wrappers for it as compilers ($CC), the target's
+# sysconfig (its include paths under $TARGET: setuptools takes Python.h and
+# pyconfig.h from INCLUDEPY) in place of the build Python's.
+wheels=/tmp/strata-wheels
+mkdir -p $wheels
+build_wheel() {
+	if [ -z "${confname:-}" ]; then
+		conf=$(ls "$TARGET"/usr/local/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py "$TARGET"/usr/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py 2>/dev/null | head -n 1)
+		[ -n "$conf" ] || fail "the target image has no _sysconfigdata_*.py of Python $PYTHON_VERSION (the official python images have it)"
+		# Beside the build Python's own (this step's root is thrown away):
+		# uv queries the interpreter in isolated mode, without PYTHONPATH.
+		confname=target${conf##*/_sysconfigdata}
+		stdlib=$("$py" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')
+		sed -e "s#'/usr/local/include#'$TARGET/usr/local/include#g" -e "s#'/usr/include#'$TARGET/usr/include#g" "$conf" >"$stdlib/_sysconfigdata_$confname"
+		confname=_sysconfigdata_${confname%.py}
+	fi
+	cc=${CC:-}
+	run "$1 for $MACHINE" env SOURCE_DATE_EPOCH=315532800 ${cc:+LDSHARED="$cc -shared"} \
+		_PYTHON_HOST_PLATFORM="linux-$MACHINE" _PYTHON_SYSCONFIGDATA_NAME="$confname" \
+		UV_CACHE_DIR=/tmp/strata-build-cache uv build --wheel --python "$py" -o $wheels "$2"
+}
 cd "$APP_DIR"
+if [ "${PROJECT:-}" = 1 ]; then
+	# The project's own files only: the dependency step installed the rest.
+	# Built from a copy at a fixed path: build backends write into the
+	# source tree, which is mounted read-only.
+	cp -a "$APP_DIR/." /tmp/strata-project
+	build_wheel "the project" /tmp/strata-project
+	whl=$(ls $wheels/*.whl | head -n 1) || :
+	[ -n "$whl" ] || fail "the project: uv build made no wheel"
+	run "install the project for $PLATFORM" uv pip install --python "$VENV/bin/python" --python-platform "$PLATFORM" \
+		--python-version "$PYTHON_VERSION" --no-deps --no-build "$whl"
+	# Byte-code of the project's files (the others' is the dependency step's).
+	# The wheel's name-version is its .dist-info's, whose RECORD lists its files.
+	record=$VENV/lib/python$PYTHON_VERSION/site-packages/$(basename "$whl" | cut -d- -f1-2).dist-info/RECORD
+	[ -f "$record" ] || record=
+	if [ -n "$record" ]; then
+		cut -d, -f1 "$record" | grep '\.py$' | sed "s#^#$VENV/lib/python$PYTHON_VERSION/site-packages/#" >/tmp/project-py.txt
+		"$py" -m compileall -q --invalidation-mode unchecked-hash -i /tmp/project-py.txt >/dev/null || fail "compileall failed"
+	fi
+else
 run "uv venv" uv venv --quiet --allow-existing --python "$py" "$VENV"
 # shellcheck disable=SC2086 # EXPORT is a list of flags
 run "uv.lock" uv export --locked --no-emit-project --format requirements-txt --no-header --no-annotate $EXPORT -o /tmp/all.txt
@@ -43,8 +86,6 @@ run "uv.lock" uv export --locked --no-emit-project --format requirements-txt --n
 run "uv pip install --dry-run" uv pip install --dry-run --python "$VENV/bin/python" --python-platform "$PLATFORM" \
 	--python-version "$PYTHON_VERSION" --require-hashes --no-deps -r /tmp/all.txt
 cp /tmp/strata-out /tmp/plan.txt
-wheels=/tmp/strata-wheels
-mkdir -p $wheels
 : >/tmp/local.txt
 skip=
 for u in $UNBUILT; do
@@ -62,19 +103,7 @@ for u in $UNBUILT; do
 	"$py" -c 'import shutil, sys; shutil.unpack_archive(sys.argv[1], sys.argv[2])' "/strata/sdist/$sdist" "$src"
 	top=$(find "$src" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 	[ -f "$top/pyproject.toml" ] || [ -f "$top/setup.py" ] || fail "$name $version: its sdist $sdist holds no pyproject.toml or setup.py"
-	# The target's sysconfig, with its include paths under $TARGET: setuptools
-	# takes Python.h and pyconfig.h from INCLUDEPY.
-	conf=$(ls "$TARGET"/usr/local/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py "$TARGET"/usr/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py 2>/dev/null | head -n 1)
-	[ -n "$conf" ] || fail "the target image has no _sysconfigdata_*.py of Python $PYTHON_VERSION (the official python images have it)"
-	# Beside the build Python's own (this step's root is thrown away):
-	# uv queries the interpreter in isolated mode, without PYTHONPATH.
-	confname=target${conf##*/_sysconfigdata}
-	stdlib=$("$py" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')
-	sed -e "s#'/usr/local/include#'$TARGET/usr/local/include#g" -e "s#'/usr/include#'$TARGET/usr/include#g" "$conf" >"$stdlib/_sysconfigdata_$confname"
-	confname=_sysconfigdata_${confname%.py}
-	run "$name $version for $MACHINE" env SOURCE_DATE_EPOCH=315532800 LDSHARED="$CC -shared" \
-		_PYTHON_HOST_PLATFORM="linux-$MACHINE" _PYTHON_SYSCONFIGDATA_NAME="$confname" \
-		UV_CACHE_DIR=/tmp/strata-build-cache uv build --wheel --python "$py" -o $wheels "$top"
+	build_wheel "$name $version" "$top"
 	whl=$(ls $wheels/*.whl | grep -i "/$(echo "$name" | tr - _)-" | head -n 1) || :
 	[ -n "$whl" ] || fail "$name $version: uv build made no wheel"
 	echo "$name==$version --hash=sha256:$(sha256sum "$whl" | cut -d' ' -f1)" >>/tmp/local.txt
@@ -87,6 +116,7 @@ run "install for $PLATFORM" uv pip install --python "$VENV/bin/python" --python-
 # Byte-code for the interpreter of the image (the same version; pyc does
 # not depend on the CPU), with hashes instead of times: the same every build.
 "$py" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$VENV/lib" >/dev/null || fail "compileall failed"
+fi
 # Every native module is for the target's machine.
 "$py" - "$VENV" "$MACHINE" <<'PY' || exit 1
 import os, struct, sys

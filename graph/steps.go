@@ -60,3 +60,9 @@ func ImageCheckStep(app string, target ocispecs.Platform) string {
 
 // PythonSourcesStep copies a Python app's sources for its image.
 func PythonSourcesStep(app string) string { return StepPrefix(app) + "copy sources" }
+
+// PythonProjectStep installs a Python app's project itself into its venv
+// for one target.
+func PythonProjectStep(app string, target ocispecs.Platform) string {
+	return StepPrefix(app) + "install the project (" + platformString(target) + ")"
+}

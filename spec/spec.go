@@ -201,9 +201,10 @@ type PythonOptions struct {
 	Groups []string `yaml:"groups,omitempty" json:"groups,omitempty"`
 	// Extras are optional dependencies of the project to install.
 	Extras []string `yaml:"extras,omitempty" json:"extras,omitempty"`
-	// Project installs the project itself into the venv, as uv sync does
-	// for a packaged project (one with a [build-system]); default: true
-	// for a packaged uv project. The sources are at /app either way.
+	// Project installs the project itself into the venv, built into a
+	// wheel for the target, as uv sync does; default: true for a packaged
+	// project (a [build-system], or tool.uv.package). The sources are at
+	// /app either way.
 	Project *bool `yaml:"project,omitempty" json:"project,omitempty"`
 	// Module is run as python -m MODULE.
 	Module string `yaml:"module,omitempty" json:"module,omitempty"`
