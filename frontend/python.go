@@ -30,11 +30,14 @@ type pythonProject struct {
 	// install tells to install the project itself into the venv: the spec
 	// says so, or uv would (a packaged project).
 	install bool
-	err     error
+	// requirements is the requirements file the app installs from,
+	// relative to its path, when it has no uv.lock ("" with a lock).
+	requirements string
+	err          error
 }
 
 // pythonFiles are the project files the frontend reads.
-var pythonFiles = []string{"pyproject.toml", facts.UVLock, ".python-version"}
+var pythonFiles = []string{"pyproject.toml", facts.UVLock, facts.RequirementsFile, ".python-version"}
 
 // pythonVersionFile reads a .python-version: 3.12, 3.12.4 or cpython-3.12.
 var pythonVersionFile = regexp.MustCompile(`^(?:cpython-)?(3\.[0-9]+)(?:\.[0-9]+)?\s*$`)
@@ -57,15 +60,19 @@ func (b *builder) pythonProject(ctx context.Context, name string, a *spec.App) (
 func (b *builder) readPythonProject(ctx context.Context, name string, a *spec.App, e *pythonProject) error {
 	p := "apps." + name
 	var patterns []string
-	for _, f := range pythonFiles {
+	files := pythonFiles
+	if l := a.Python.Lock; l != "" && path.Base(l) != facts.UVLock {
+		files = append(slices.Clip(files), l)
+	}
+	for _, f := range files {
 		patterns = append(patterns, path.Join(a.Path, f))
 	}
-	files, err := b.contextFiles(ctx, "["+name+"] read pyproject.toml and uv.lock", patterns, func(string) bool { return true })
+	tree, err := b.contextFiles(ctx, "["+name+"] read pyproject.toml and uv.lock", patterns, func(string) bool { return true })
 	if err != nil {
 		return err
 	}
 	read := func(f string) ([]byte, bool) {
-		dt, err := fs.ReadFile(files, path.Join(a.Path, f))
+		dt, err := fs.ReadFile(tree, path.Join(a.Path, f))
 		return dt, err == nil
 	}
 	project := ""
@@ -78,8 +85,25 @@ func (b *builder) readPythonProject(ctx context.Context, name string, a *spec.Ap
 		project = m[1]
 	}
 	a.SetPythonVersion(project)
-	if a.Python.Lock != "" && path.Base(a.Python.Lock) != facts.UVLock {
-		return b.specError(p+".python.lock", errors.New("requirements files are not built yet: give the project a uv.lock (uv lock, or uv add -r requirements.txt)"))
+	// The lock: the spec's, else uv.lock, else requirements.txt.
+	lock := a.Python.Lock
+	if lock == "" {
+		lock = facts.UVLock
+		if _, ok := read(facts.UVLock); !ok {
+			if _, ok := read(facts.RequirementsFile); ok {
+				lock = facts.RequirementsFile
+			}
+		}
+	}
+	if path.Base(lock) != facts.UVLock {
+		if _, ok := read(lock); !ok {
+			return b.specError(p+".python.lock", errors.Errorf("no %s in %s", lock, a.Path))
+		}
+		if a.Python.Project != nil && *a.Python.Project {
+			return b.specError(p+".python.project", errors.New("a requirements file installs no project: run the sources at /app (module or script), or give the project a uv.lock"))
+		}
+		e.requirements = lock
+		return nil
 	}
 	pyproject, ok := read("pyproject.toml")
 	if !ok {
@@ -95,7 +119,7 @@ func (b *builder) readPythonProject(ctx context.Context, name string, a *spec.Ap
 	}
 	dt, ok := read(facts.UVLock)
 	if !ok {
-		return b.specError(p+".path", errors.Errorf("no %s in %s: lock the project's dependencies (uv lock) and commit the file", facts.UVLock, a.Path))
+		return b.specError(p+".path", errors.Errorf("no %s (nor %s) in %s: lock the project's dependencies (uv lock) and commit the file", facts.UVLock, facts.RequirementsFile, a.Path))
 	}
 	if e.lock, err = pywheel.ReadLock(dt); err != nil {
 		return b.specError(p+".path", err)
@@ -153,9 +177,10 @@ func (b *builder) pythonVenv(ctx context.Context, name string, a *spec.App, base
 		return llb.State{}, nil, err
 	}
 	pb := graph.PythonBuild{Name: name, App: a, Build: build.State, Target: base.State, UV: uv.State, Context: *src,
-		Lock: proj.lock, Wheels: wheels, Platforms: graph.Platforms{Build: b.build, Target: target}, Loc: b.locator()}
-	// zig compiles what has no wheel, and the project (which may hold C).
-	if (len(proj.lock.Unbuilt(wheels)) > 0 || proj.install) && *a.Python.CrossCompile {
+		Lock: proj.lock, Requirements: proj.requirements, Wheels: wheels, Platforms: graph.Platforms{Build: b.build, Target: target}, Loc: b.locator()}
+	// zig compiles what has no wheel, and the project (which may hold C);
+	// what a requirements file takes is known only when uv resolves it.
+	if (proj.requirements != "" || len(proj.lock.Unbuilt(wheels)) > 0 || proj.install) && *a.Python.CrossCompile {
 		if pb.Zig, err = b.zig(ctx, facts.DefaultZig); err != nil {
 			return llb.State{}, nil, b.specError(p+".python", err)
 		}

@@ -43,8 +43,11 @@ type PythonBuild struct {
 	UV     llb.State // holds uv at /uv
 	// Context is the build context.
 	Context llb.State
-	Lock    *pywheel.Lock
-	Wheels  pywheel.Target // the target's Python, machine and glibc
+	Lock    *pywheel.Lock // nil with a requirements file
+	// Requirements is the requirements file to install from, relative to
+	// the app's path, when the app has no uv.lock.
+	Requirements string
+	Wheels       pywheel.Target // the target's Python, machine and glibc
 	// Zig holds the zig executable at /zig, for the packages that have no
 	// wheel for the target; Sysroots are the app's build_packages.
 	Zig       llb.State
@@ -61,6 +64,9 @@ type PythonBuild struct {
 func (b PythonBuild) Venv() (llb.State, error) {
 	o := b.App.Python
 	dir := path.Join(pySrc, b.App.Path)
+	if b.Requirements != "" {
+		return b.requirementsVenv(dir)
+	}
 	lock := llb.Scratch().File(
 		llb.Copy(b.Context, b.App.Path+"/", dir+"/", &llb.CopyInfo{
 			CopyDirContentsOnly: true, CreateDestPath: true,
@@ -193,4 +199,33 @@ func (b PythonBuild) stepOptions(appDir string) []llb.RunOption {
 		llb.AddEnv("TARGET", pyTarget),
 		b.Loc.at("apps." + b.Name + ".python"),
 	}
+}
+
+// requirementsVenv installs what a requirements file says into the venv:
+// uv resolves it for the target, and builds what has no wheel for it with
+// the target's compilers. The step's key holds the file alone.
+func (b PythonBuild) requirementsVenv(dir string) (llb.State, error) {
+	file := path.Join(b.App.Path, b.Requirements)
+	req := llb.Scratch().File(
+		llb.Copy(b.Context, file, path.Join(pySrc, file), &llb.CopyInfo{CreateDestPath: true}),
+		llb.WithCustomNamef("[%s] copy %s", b.Name, b.Requirements), b.Loc.at("apps."+b.Name+".python"))
+	cross := "0"
+	opts := append(b.stepOptions(dir),
+		llb.AddMount(pySrc, req, llb.SourcePath(pySrc), llb.Readonly),
+		llb.AddMount("/root/.cache/uv", llb.Scratch(), llb.AsPersistentCacheDir("strata-uv-cache", llb.CacheMountShared)),
+		llb.AddEnv("UV_CACHE_DIR", "/root/.cache/uv"),
+		llb.AddEnv("REQUIREMENTS", b.Requirements),
+		llb.WithCustomName(PythonDependenciesStep(b.Name, b.Platforms.Target)),
+	)
+	if *b.App.Python.CrossCompile {
+		cross = "1"
+		cc, err := b.compilers()
+		if err != nil {
+			return llb.State{}, err
+		}
+		opts = append(opts, cc...)
+	}
+	opts = append(opts, llb.AddEnv("CROSS", cross))
+	run := b.Build.Platform(b.Platforms.Build).AddEnv("PATH", buildPath).Run(opts...)
+	return run.AddMount(facts.PythonVenv, llb.Scratch()), nil
 }

@@ -6,6 +6,7 @@
 # compiled from their checked sdists with zig for the target, against the
 # target's Python headers and sysconfig (the target image at $TARGET,
 # files only) and the build_packages sysroot. Nothing of the target runs.
+# With REQUIREMENTS (a file in $APP_DIR) it installs what the file says.
 # With PROJECT=1 it installs the project itself (its sources at $APP_DIR)
 # into the venv the dependency step made, built into a wheel the same way.
 # The first error line of a failure is left in /strata-error.txt, where the
@@ -43,21 +44,30 @@ export UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy UV_NO_PROGRESS=1 PATH=/strata
 # pyconfig.h from INCLUDEPY) in place of the build Python's.
 wheels=/tmp/strata-wheels
 mkdir -p $wheels
-build_wheel() {
-	if [ -z "${confname:-}" ]; then
-		conf=$(ls "$TARGET"/usr/local/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py "$TARGET"/usr/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py 2>/dev/null | head -n 1)
-		[ -n "$conf" ] || fail "the target image has no _sysconfigdata_*.py of Python $PYTHON_VERSION (the official python images have it)"
-		# Beside the build Python's own (this step's root is thrown away):
-		# uv queries the interpreter in isolated mode, without PYTHONPATH.
-		confname=target${conf##*/_sysconfigdata}
-		stdlib=$("$py" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')
-		sed -e "s#'/usr/local/include#'$TARGET/usr/local/include#g" -e "s#'/usr/include#'$TARGET/usr/include#g" "$conf" >"$stdlib/_sysconfigdata_$confname"
-		confname=_sysconfigdata_${confname%.py}
-	fi
+# target_sysconfig puts the target's sysconfig beside the build Python's
+# own (this step's root is thrown away; uv queries the interpreter in
+# isolated mode, without PYTHONPATH) and names it in $confname.
+target_sysconfig() {
+	[ -z "${confname:-}" ] || return 0
+	conf=$(ls "$TARGET"/usr/local/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py "$TARGET"/usr/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py 2>/dev/null | head -n 1)
+	[ -n "$conf" ] || fail "the target image has no _sysconfigdata_*.py of Python $PYTHON_VERSION (the official python images have it)"
+	confname=target${conf##*/_sysconfigdata}
+	stdlib=$("$py" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')
+	sed -e "s#'/usr/local/include#'$TARGET/usr/local/include#g" -e "s#'/usr/include#'$TARGET/usr/include#g" "$conf" >"$stdlib/_sysconfigdata_$confname"
+	confname=_sysconfigdata_${confname%.py}
+}
+# cross LABEL CMD...: runs a uv command that may build packages, as
+# builds for the target.
+cross() {
+	target_sysconfig
+	label=$1
+	shift
 	cc=${CC:-}
-	run "$1 for $MACHINE" env SOURCE_DATE_EPOCH=315532800 ${cc:+LDSHARED="$cc -shared"} \
-		_PYTHON_HOST_PLATFORM="linux-$MACHINE" _PYTHON_SYSCONFIGDATA_NAME="$confname" \
-		UV_CACHE_DIR=/tmp/strata-build-cache uv build --wheel --python "$py" -o $wheels "$2"
+	run "$label" env SOURCE_DATE_EPOCH=315532800 ${cc:+LDSHARED="$cc -shared"} \
+		_PYTHON_HOST_PLATFORM="linux-$MACHINE" _PYTHON_SYSCONFIGDATA_NAME="$confname" "$@"
+}
+build_wheel() {
+	cross "$1 for $MACHINE" env UV_CACHE_DIR=/tmp/strata-build-cache uv build --wheel --python "$py" -o $wheels "$2"
 }
 cd "$APP_DIR"
 if [ "${PROJECT:-}" = 1 ]; then
@@ -78,6 +88,21 @@ if [ "${PROJECT:-}" = 1 ]; then
 		cut -d, -f1 "$record" | grep '\.py$' | sed "s#^#$VENV/lib/python$PYTHON_VERSION/site-packages/#" >/tmp/project-py.txt
 		"$py" -m compileall -q --invalidation-mode unchecked-hash -i /tmp/project-py.txt >/dev/null || fail "compileall failed"
 	fi
+elif [ -n "${REQUIREMENTS:-}" ]; then
+	# A requirements file: uv resolves and installs for the target, and
+	# builds what has no wheel for it with the target's compilers, in a
+	# cache of the target's own (uv's cache of built wheels does not key on
+	# the compiler).
+	run "uv venv" uv venv --quiet --allow-existing --python "$py" "$VENV"
+	set -- --python "$VENV/bin/python" --python-platform "$PLATFORM" --python-version "$PYTHON_VERSION" -r "$REQUIREMENTS"
+	# As pip: a file with hashes installs only what its hashes name.
+	if grep -q -e '--hash[= ]' "$REQUIREMENTS"; then set -- "$@" --require-hashes; fi
+	if [ "$CROSS" = 1 ]; then
+		cross "$REQUIREMENTS for $PLATFORM" env UV_CACHE_DIR="$UV_CACHE_DIR/$PLATFORM" uv pip install "$@"
+	else
+		run "$REQUIREMENTS for $PLATFORM (python.cross_compile is off)" uv pip install --no-build "$@"
+	fi
+	"$py" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$VENV/lib" >/dev/null || fail "compileall failed"
 else
 run "uv venv" uv venv --quiet --allow-existing --python "$py" "$VENV"
 # shellcheck disable=SC2086 # EXPORT is a list of flags
