@@ -29,11 +29,44 @@ const (
 	pyUV     = "/strata/uv"
 )
 
-// PythonBuild is the input of a Python app's dependency step for one
-// target platform.
+// PythonProject is what a dependency step installs: a uv project's
+// locked dependencies, for an app's venv, a layer or a code package.
+type PythonProject struct {
+	Path         string // the project's directory in the build context
+	Version      string // Python 3.X, settled
+	Groups       []string
+	Extras       []string
+	CrossCompile bool
+	// SpecPath is the spec's entry (apps.NAME, layers.NAME): errors point
+	// at its path and python keys.
+	SpecPath string
+	PathKey  string // the key of Path under SpecPath: path, python.path
+}
+
+// AppProject is a Python app's project, defaulted and validated, its
+// Python version settled.
+func AppProject(name string, a *spec.App) PythonProject {
+	o := a.Python
+	return PythonProject{Path: a.Path, Version: o.Version, Groups: o.Groups, Extras: o.Extras, CrossCompile: *o.CrossCompile,
+		SpecPath: "apps." + name, PathKey: "path"}
+}
+
+// LayerProject is a Python layer's project, its version settled.
+func LayerProject(name string, o *spec.PythonLayer) PythonProject {
+	return PythonProject{Path: o.Path, Version: o.Version, Groups: o.Groups, Extras: o.Extras, CrossCompile: *o.CrossCompile,
+		SpecPath: "layers." + name, PathKey: "python.path"}
+}
+
+// PythonBuild is the input of a Python dependency step for one target
+// platform.
 type PythonBuild struct {
-	Name string
-	App  *spec.App // defaulted and validated, its Python version settled
+	Name    string
+	Project PythonProject
+	// Site, if set, is the directory the dependencies install into, as
+	// uv pip install --target does (a function's layer or code package),
+	// where they are at run time; else they install into the venv at
+	// facts.PythonVenv.
+	Site string
 	// Build is the Python image for the build platform (the same version
 	// as the target's): it runs uv and the byte-code compile.
 	Build llb.State
@@ -53,21 +86,22 @@ type PythonBuild struct {
 	Loc       Locator
 }
 
-// Venv is the step that installs the locked dependencies into the venv,
-// for the target platform, on the build platform: its key holds the lock
-// and pyproject.toml, the Python version, the target and the system
-// packages, never the app's other sources. It returns a state holding the
-// venv's files at its root, to be copied to facts.PythonVenv.
+// Venv is the step that installs the locked dependencies into the venv
+// (or Site), for the target platform, on the build platform: its key holds
+// the lock and pyproject.toml, the Python version, the target and the
+// system packages, never the project's other sources. It returns a state
+// holding the venv's (or Site's) files at its root, to be copied to
+// facts.PythonVenv (or archived as they are at Site).
 func (b PythonBuild) Venv() (llb.State, error) {
-	o := b.App.Python
-	dir := path.Join(pySrc, b.App.Path)
+	o := b.Project
+	dir := path.Join(pySrc, o.Path)
 	lock := llb.Scratch().File(
-		llb.Copy(b.Context, b.App.Path+"/", dir+"/", &llb.CopyInfo{
+		llb.Copy(b.Context, o.Path+"/", dir+"/", &llb.CopyInfo{
 			CopyDirContentsOnly: true, CreateDestPath: true,
 			IncludePatterns: []string{"pyproject.toml", facts.UVLock},
-			RequiredPaths:   []string{"/" + path.Join(b.App.Path, "pyproject.toml"), "/" + path.Join(b.App.Path, facts.UVLock)},
+			RequiredPaths:   []string{"/" + path.Join(o.Path, "pyproject.toml"), "/" + path.Join(o.Path, facts.UVLock)},
 		}),
-		llb.WithCustomNamef("[%s] copy pyproject.toml and uv.lock", b.Name), b.Loc.at("apps."+b.Name+".path"))
+		llb.WithCustomNamef("[%s] copy pyproject.toml and uv.lock", b.Name), b.Loc.at(o.SpecPath+"."+o.PathKey))
 	script := llb.Scratch().File(llb.Mkfile("/python.sh", 0o755, []byte(pythonScript), llb.WithCreatedTime(epoch)),
 		llb.WithCustomName("[strata] python.sh"))
 	export := []string{"--no-default-groups"}
@@ -78,8 +112,12 @@ func (b PythonBuild) Venv() (llb.State, error) {
 		export = append(export, "--extra", e)
 	}
 	cross := "0"
-	if *o.CrossCompile {
+	if o.CrossCompile {
 		cross = "1"
+	}
+	into, out := llb.AddEnv("VENV", facts.PythonVenv), facts.PythonVenv
+	if b.Site != "" {
+		into, out = llb.AddEnv("SITE", b.Site), b.Site
 	}
 	opts := []llb.RunOption{
 		llb.Args(pythonArgs),
@@ -91,14 +129,14 @@ func (b PythonBuild) Venv() (llb.State, error) {
 		llb.AddEnv("UV_CACHE_DIR", "/root/.cache/uv"),
 		llb.AddEnv("PYTHON_VERSION", o.Version),
 		llb.AddEnv("APP_DIR", dir),
-		llb.AddEnv("VENV", facts.PythonVenv),
+		into,
 		llb.AddEnv("PLATFORM", b.Wheels.Platform()),
 		llb.AddEnv("MACHINE", b.Wheels.Machine),
 		llb.AddEnv("TARGET", pyTarget),
 		llb.AddEnv("CROSS", cross),
 		llb.AddEnv("EXPORT", strings.Join(export, " ")),
 		llb.WithCustomName(PythonDependenciesStep(b.Name, b.Platforms.Target)),
-		b.Loc.at("apps." + b.Name + ".python"),
+		b.Loc.at(o.SpecPath + ".python"),
 	}
 	unbuilt := b.Lock.Unbuilt(b.Wheels)
 	var list []string
@@ -115,7 +153,7 @@ func (b PythonBuild) Venv() (llb.State, error) {
 		list = append(list, name+"="+p.Version+"="+name+"/"+file)
 	}
 	opts = append(opts, llb.AddEnv("UNBUILT", strings.Join(list, " ")))
-	if len(list) > 0 && *o.CrossCompile {
+	if len(list) > 0 && o.CrossCompile {
 		cc, err := b.compilers()
 		if err != nil {
 			return llb.State{}, err
@@ -123,7 +161,7 @@ func (b PythonBuild) Venv() (llb.State, error) {
 		opts = append(opts, cc...)
 	}
 	run := b.Build.Platform(b.Platforms.Build).AddEnv("PATH", buildPath).Run(opts...)
-	return run.AddMount(facts.PythonVenv, llb.Scratch()), nil
+	return run.AddMount(out, llb.Scratch()), nil
 }
 
 // compilers are zig's wrappers for the target as CC and CXX, with the
