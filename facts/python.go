@@ -87,7 +87,8 @@ func PythonRuntimesOn(runtime string) []PythonRuntime {
 }
 
 // PythonProvided are the libraries a managed Python runtime has for
-// extension modules besides glibc's own: those the manylinux policy lets a
-// wheel link without shipping them (auditwheel's whitelist), which every
-// provider's Python image holds.
-var PythonProvided = []string{"libstdc++.so.6", "libgcc_s.so.1"}
+// extension modules besides glibc's own: those of the manylinux policy's
+// list (auditwheel leaves them out of wheels) that every provider's Python
+// image holds. zlib is CPython's own (its zlib module); numpy's aarch64
+// wheels bundle a libgfortran that needs it.
+var PythonProvided = []string{"libstdc++.so.6", "libgcc_s.so.1", "libz.so.1"}
