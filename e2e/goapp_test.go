@@ -128,6 +128,9 @@ func TestNoQEMUInTheGraph(t *testing.T) {
 		append(testenv.ZigContext, "-f", "examples/rust-tls/strata.yaml", "examples/rust-tls"),
 		// A Python app whose C extension is compiled for the target.
 		append(testenv.ZigContext, "-f", "examples/python-app/strata.yaml", "examples/python-app"),
+		// A Python layer and a Python function's code package.
+		{"-f", "examples/python-layer/strata.yaml", "--target", "numpy-lambda", "examples/python-layer"},
+		{"-f", "examples/python-layer/strata.yaml", "--target", "stats-lambda", "examples/python-layer"},
 	} {
 		t.Run(tc[len(tc)-2], func(t *testing.T) {
 			t.Parallel()

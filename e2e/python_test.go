@@ -110,7 +110,7 @@ func TestPythonErrors(t *testing.T) {
 		final string // the end of the final error line
 	}{
 		{"no lock", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "uv.lock")) },
-			"apps.python-app.path: no uv.lock in .: lock the project's dependencies (uv lock) and commit the file"},
+			"apps.python-app.path: no uv.lock (nor requirements.txt) in .: lock the project's dependencies (uv lock) and commit the file"},
 		{"stale lock", func(t *testing.T, dir string) {
 			testenv.EditFile(t, filepath.Join(dir, "pyproject.toml"), `"pyaudio>=0.2.14",`, `"pyaudio>=0.2.14", "six>=1.16",`)
 		}, "uv.lock: error: The lockfile at `uv.lock` needs to be updated, but `--locked` was provided."},
@@ -201,5 +201,25 @@ func TestPythonPackagedProject(t *testing.T) {
 		if !events.Step(t, graph.PythonProjectStep("greet", platforms.MustParse(p))).Ran() {
 			t.Errorf("a source edit left the %s project step cached", p)
 		}
+	}
+}
+
+// TestPythonRequirements: the example installed from a requirements file
+// with hashes instead of uv.lock: uv resolves it for arm64 and builds
+// pyaudio for it with zig; the self-test passes under qemu-aarch64-static.
+func TestPythonRequirements(t *testing.T) {
+	t.Parallel()
+	dir := testenv.CopyDir(t, "examples/python-app")
+	os.Remove(filepath.Join(dir, "uv.lock"))
+	os.Remove(filepath.Join(dir, "pyproject.toml"))
+	testenv.MustRun(t, "cp", "-a", testenv.CopyDir(t, "e2e/testdata/python-requirements")+"/requirements.txt", dir)
+	testenv.EmulationOff(t)
+	layout, output := testenv.OCIOutput(t)
+	testenv.MustStrata(t, append(append([]string{"build", "--platform", "linux/arm64"}, testenv.ZigContext...), "-o", output, dir)...)
+	root := testenv.ReadLayout(t, layout, "linux/arm64")["linux/arm64"].WriteRoot(t)
+	testenv.CheckELF(t, filepath.Join(root, "opt/venv/lib/python3.11/site-packages/pyaudio/_portaudio.cpython-311-aarch64-linux-gnu.so"), "arm64", "2.36")
+	out, err := testenv.InChroot(t, root, "arm64", "/app", "/opt/venv/bin/python", "-m", "app", "--self-test").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "portaudio PortAudio V19") || !strings.Contains(string(out), "machine aarch64") {
+		t.Errorf("--self-test: %v\n%s", err, out)
 	}
 }

@@ -9,6 +9,8 @@
 // graph from embedded sources, imports it.
 package facts
 
+import "strings"
+
 // Provider is a serverless platform that runs function code packages and
 // layers.
 type Provider struct {
@@ -27,6 +29,14 @@ type Provider struct {
 	// error).
 	DirectUpload int64
 	Upload       string // how to publish a larger archive
+	// PythonLayerDir is where a Python layer's packages are, under the
+	// layer's prefix (%s is the Python version 3.X): a directory the
+	// provider's Python runtimes put on sys.path.
+	PythonLayerDir string
+	// CodeDir is where the provider extracts a function's code package;
+	// its Python runtimes put it on sys.path, the handler's module at its
+	// root.
+	CodeDir string
 }
 
 // Providers are the function providers, in the order messages list them.
@@ -40,6 +50,12 @@ var Providers = []Provider{
 		Limits:       "AWS Lambda quotas: 250 MB unzipped for a function with its layers",
 		DirectUpload: 50 * 1024 * 1024,
 		Upload:       "publish it from S3 (aws lambda publish-layer-version --content S3Bucket=...,S3Key=...)",
+		// Lambda extracts layers at /opt; its Python runtimes put
+		// /opt/python and /opt/python/lib/python3.X/site-packages on
+		// sys.path (the AWS documentation's layout for packages), and the
+		// function's code, extracted at /var/task, first.
+		PythonLayerDir: "python/lib/python%s/site-packages",
+		CodeDir:        "/var/task",
 	},
 	// Alibaba Cloud Function Compute 3.0 quotas: a code package is at most
 	// 500 MB as a zip through the console, Serverless Devs or OSS, and
@@ -50,6 +66,11 @@ var Providers = []Provider{
 		Limits:       "Alibaba Cloud Function Compute quotas: 500 MB zipped",
 		DirectUpload: 100 * 1024 * 1024,
 		Upload:       "upload it through OSS or Serverless Devs (s deploy), not the OpenAPI",
+		// Function Compute extracts layers at /opt and adds /opt/python to
+		// the Python runtimes' search path (its "Create a custom layer"
+		// table); the code is at /code.
+		PythonLayerDir: "python",
+		CodeDir:        "/code",
 	},
 }
 
@@ -111,4 +132,10 @@ func LookupProvider(name string) (Provider, bool) {
 		}
 	}
 	return Provider{}, false
+}
+
+// PythonDir is where a Python layer for the provider holds its packages,
+// under the prefix, for Python version 3.X.
+func (p Provider) PythonDir(version string) string {
+	return strings.ReplaceAll(p.PythonLayerDir, "%s", version)
 }

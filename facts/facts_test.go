@@ -69,3 +69,40 @@ func TestParseGlibc(t *testing.T) {
 		t.Errorf("order of %v and %v", a, b)
 	}
 }
+
+// Every managed Python runtime runs on a runtime of its provider, with a
+// Python version Strata builds; uv's manylinux releases are glibc releases,
+// in order.
+func TestPythonRuntimes(t *testing.T) {
+	seen := map[[2]string]bool{}
+	for _, r := range PythonRuntimes {
+		rt, ok := LookupRuntime(r.Runtime)
+		if !ok || rt.Provider != r.Provider || !slices.Contains(PythonVersions, r.Version) || r.Name != "python"+r.Version {
+			t.Errorf("python runtime %+v: runtime %+v", r, rt)
+		}
+		if k := [2]string{r.Provider, r.Version}; seen[k] {
+			t.Errorf("two %s runtimes of Python %s", r.Provider, r.Version)
+		} else {
+			seen[k] = true
+		}
+	}
+	for _, p := range Providers {
+		if p.PythonLayerDir == "" || p.CodeDir == "" {
+			t.Errorf("provider %s: no Python layout", p.Name)
+		}
+	}
+	if d, _ := LookupProvider("lambda"); d.PythonDir("3.12") != "python/lib/python3.12/site-packages" {
+		t.Errorf("lambda: %s", d.PythonDir("3.12"))
+	}
+	if d, _ := LookupProvider("fc"); d.PythonDir("3.12") != "python" {
+		t.Errorf("fc: %s", d.PythonDir("3.12"))
+	}
+	var last Glibc
+	for _, v := range UVManylinux {
+		g, err := ParseGlibcRelease(v)
+		if err != nil || !last.Less(g) {
+			t.Errorf("UVManylinux %s: %v (after %s)", v, err, last)
+		}
+		last = g
+	}
+}

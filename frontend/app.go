@@ -30,7 +30,7 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGr
 	var err error
 	if a.Lang == "python" {
 		// Settles the Python version, which names the default base.
-		if _, err := b.pythonProject(ctx, b.t.Name, a); err != nil {
+		if _, err := b.pythonProject(ctx, b.appPython(b.t.Name, a)); err != nil {
 			return platformGraph{}, err
 		}
 	} else if bin, err = b.binary(ctx, b.t.Name, a, target); err != nil {

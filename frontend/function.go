@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"path"
 
 	"github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -10,12 +11,16 @@ import (
 	strata "github.com/strata-build/strata"
 	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/graph"
+	"github.com/strata-build/strata/spec"
 )
 
 // function is the graph of an app's function code package for one target
 // platform: a filesystem holding NAME.zip.
 func (b *builder) function(ctx context.Context, target ocispecs.Platform) (platformGraph, error) {
 	a := b.t.App
+	if a.Lang == "python" {
+		return b.pythonFunction(ctx, target)
+	}
 	bin, err := b.binary(ctx, b.t.AppName, a, target)
 	if err != nil {
 		return platformGraph{}, err
@@ -54,4 +59,39 @@ func filesConfig(target ocispecs.Platform) *dockerspec.DockerOCIImage {
 	img.Platform = target
 	img.RootFS.Type = "layers"
 	return img
+}
+
+// pythonFunction is the graph of a Python app's code package for the
+// provider's managed runtime of its Python version: NAME.zip with its
+// manifest and report.
+func (b *builder) pythonFunction(ctx context.Context, target ocispecs.Platform) (platformGraph, error) {
+	a, name := b.t.App, b.t.AppName
+	e := b.appPython(name, a)
+	if _, err := b.pythonProject(ctx, e); err != nil {
+		return platformGraph{}, err
+	}
+	rt, err := spec.PythonRuntimeOf(b.t.Function, a.Python.Version)
+	if err != nil {
+		return platformGraph{}, b.specError(b.t.Path, errors.Wrapf(err, "Python %s", a.Python.Version))
+	}
+	pv, _ := facts.LookupProvider(b.t.Function)
+	deps, err := b.pythonSite(ctx, e, rt.Runtime, target, pv.CodeDir, a.Python.UV)
+	if err != nil {
+		return platformGraph{}, err
+	}
+	src, err := b.bc.MainContext(ctx)
+	if err != nil {
+		return platformGraph{}, err
+	}
+	sources := graph.PythonSources(name, a, *src, []string{path.Base(b.spec.File())}, b.locator())
+	helper, err := b.helper(ctx, b.t.Path)
+	if err != nil {
+		return platformGraph{}, err
+	}
+	st, err := graph.PythonFunctionPackage(b.t.Name, b.t.Function, rt.Runtime, deps, sources, helper,
+		graph.Platforms{Build: b.build, Target: target}, b.bc.BuildArgs["SOURCE_DATE_EPOCH"], b.locator())
+	if err != nil {
+		return platformGraph{}, b.specError(b.t.Path, err)
+	}
+	return platformGraph{state: st, image: filesConfig(target)}, nil
 }

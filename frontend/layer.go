@@ -28,6 +28,22 @@ func (b *builder) layerGraph(ctx context.Context, name string, l *spec.Layer, ta
 	lb := graph.LayerBuild{Name: name, Layer: l, Platforms: ps, Loc: b.locator(), Tree: tree,
 		Epoch: b.bc.BuildArgs["SOURCE_DATE_EPOCH"], Apps: map[string]graph.AppBinary{}}
 	fail := func(err error) (llb.State, error) { return llb.State{}, err }
+	if l.Python != nil {
+		// The version first: the site's directory names it.
+		if _, err := b.pythonProject(ctx, b.layerPython(name, l)); err != nil {
+			return fail(err)
+		}
+		site, err := graph.PythonSite(l)
+		if err != nil {
+			return fail(b.specError(path+".runtime", err))
+		}
+		deps, err := b.pythonSite(ctx, b.layerPython(name, l), l.Runtime, target, site, l.Python.UV)
+		if err != nil {
+			return fail(err)
+		}
+		lb.Python = &deps
+		return b.assemble(ctx, lb)
+	}
 	if l.Sources.Debian != nil || l.Strip {
 		apt, err := b.aptState(ctx, path+".sources.debian")
 		if err != nil {
@@ -57,13 +73,19 @@ func (b *builder) layerGraph(ctx context.Context, name string, l *spec.Layer, ta
 		}
 		lb.Apps[name] = graph.AppBinary{Name: a.Binary, State: bin}
 	}
+	return b.assemble(ctx, lb)
+}
+
+// assemble is the step of the helper that assembles the layer.
+func (b *builder) assemble(ctx context.Context, lb graph.LayerBuild) (llb.State, error) {
+	path := "layers." + lb.Name
 	var err error
 	if lb.Helper, err = b.helper(ctx, path); err != nil {
-		return fail(err)
+		return llb.State{}, err
 	}
 	st, err := lb.Archive()
 	if err != nil {
-		return fail(b.specError(path, err))
+		return llb.State{}, b.specError(path, err)
 	}
 	return st, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
@@ -29,6 +30,9 @@ type LayerBuild struct {
 	// its output, for an app image that holds the layer.
 	Tree bool
 	Loc  Locator
+	// Python holds a Python layer's packages at its root, installed for
+	// the target at the directory the runtime has them in (PythonSite).
+	Python *llb.State
 }
 
 // AppBinary is an app's program: a state holding it at /Name.
@@ -110,11 +114,14 @@ func (b LayerBuild) copies(from llb.State, paths []string) *llb.FileAction {
 // NAME.manifest.json and NAME.report.txt. A missing library, a glibc too
 // new for the runtime or a size over the limit fail this step.
 func (b LayerBuild) Archive() (llb.State, error) {
+	l := b.Layer
+	if l.Python != nil {
+		return b.pythonArchive()
+	}
 	root, err := b.Root()
 	if err != nil {
 		return llb.State{}, err
 	}
-	l := b.Layer
 	req := layer.LayerRequest{Root: "/rootfs", Runtime: l.Runtime, MaxZipped: l.MaxZipped, MaxUnzipped: l.MaxUnzipped,
 		Binaries: l.Binaries, DLOpen: l.DLOpen, Env: l.Env, Wrapped: len(l.Env) > 0, Format: l.Format, Prefix: l.Prefix}
 	for _, f := range l.Files {
@@ -137,19 +144,82 @@ func (b LayerBuild) Archive() (llb.State, error) {
 		).Root()
 		req.Strip = "/usr/bin/strip"
 	}
-	request, err := helperRequest(layer.Request{Name: b.Name, Out: "/out", Layer: &req}, b.Epoch)
+	return helperStep(runner, b.Helper, layer.Request{Name: b.Name, Out: "/out", Layer: &req}, b.Epoch, "/rootfs", root, b.Platforms,
+		AssembleLayerStep(b.Name, l.Runtime, b.Platforms.Target), b.Loc.at("layers."+b.Name))
+}
+
+// helperStep runs the helper on the build platform, in runner, on a
+// request, with the files it reads mounted at dir; its output is /out.
+func helperStep(runner, helper llb.State, req layer.Request, epoch, dir string, files llb.State, ps Platforms, name string, loc llb.ConstraintsOpt) (llb.State, error) {
+	request, err := helperRequest(req, epoch)
 	if err != nil {
 		return llb.State{}, err
 	}
-	run := runner.Platform(b.Platforms.Build).Run(
+	run := runner.Platform(ps.Build).Run(
 		llb.Args(helperArgs),
-		llb.AddMount("/strata", b.Helper, llb.Readonly),
+		llb.AddMount("/strata", helper, llb.Readonly),
 		llb.AddMount(layer.RequestDir, request, llb.Readonly),
-		llb.AddMount("/rootfs", root, llb.Readonly),
-		llb.WithCustomName(AssembleLayerStep(b.Name, l.Runtime, b.Platforms.Target)),
-		b.Loc.at("layers."+b.Name),
+		llb.AddMount(dir, files, llb.Readonly),
+		llb.WithCustomName(name),
+		loc,
 	)
 	return run.AddMount("/out", llb.Scratch()), nil
+}
+
+// PythonSite is where a Python layer's packages are at run time: the
+// provider's directory under the prefix.
+func PythonSite(l *spec.Layer) (string, error) {
+	rt, ok := facts.LookupRuntime(l.Runtime)
+	if !ok {
+		return "", fmt.Errorf("a Python layer needs a provider's runtime, not %q", l.Runtime)
+	}
+	pv, _ := facts.LookupProvider(rt.Provider)
+	return path.Join(l.Prefix, pv.PythonDir(l.Python.Version)), nil
+}
+
+// pythonArchive assembles a Python layer: its packages checked by the
+// helper against the runtime (every native module's machine, glibc and
+// libraries) and its limits, at the provider's directory.
+func (b LayerBuild) pythonArchive() (llb.State, error) {
+	l := b.Layer
+	site, err := PythonSite(l)
+	if err != nil {
+		return llb.State{}, err
+	}
+	dir := strings.TrimPrefix(strings.TrimPrefix(site, l.Prefix), "/")
+	req := &layer.LayerRequest{Root: "/rootfs", Runtime: l.Runtime, MaxZipped: l.MaxZipped, MaxUnzipped: l.MaxUnzipped,
+		Format: l.Format, Prefix: l.Prefix, Files: []layer.Tree{{From: "/", To: dir}}}
+	return pythonHelperStep(b.Name, req, *b.Python, b.Helper, b.Platforms, b.Epoch,
+		AssembleLayerStep(b.Name, l.Runtime, b.Platforms.Target), b.Loc.at("layers."+b.Name))
+}
+
+// pythonHelperStep runs the helper on Python packages (a layer's, or a
+// code package's with its sources) at the root of root: every ELF file
+// among them is checked, for the target's machine.
+func pythonHelperStep(name string, req *layer.LayerRequest, root, helper llb.State, ps Platforms, epoch, stepName string, loc llb.ConstraintsOpt) (llb.State, error) {
+	machine, ok := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[ps.Target.Architecture]
+	if !ok {
+		return llb.State{}, fmt.Errorf("no Python wheels for architecture %q", ps.Target.Architecture)
+	}
+	req.Python, req.Machine = true, machine
+	return helperStep(helperRoot(), helper, layer.Request{Name: name, Out: "/out", Layer: req}, epoch, "/rootfs", root, ps, stepName, loc)
+}
+
+// PythonFunctionPackage is a Python app's function code package for a
+// provider's managed Python runtime: its sources and its dependencies
+// (installed at the provider's code directory, where the runtime has them
+// on sys.path) at the zip's root, checked against the runtime like a
+// layer and within the provider's limits, with a manifest and a report.
+// The handler, MODULE.FUNCTION, is the function's configuration.
+func PythonFunctionPackage(name, provider, runtime string, deps, sources, helper llb.State, ps Platforms, epoch string, loc Locator) (llb.State, error) {
+	pv, ok := facts.LookupProvider(provider)
+	if !ok {
+		return llb.State{}, fmt.Errorf("unknown function provider %q", provider)
+	}
+	root := llb.Merge([]llb.State{deps, sources}, llb.WithCustomNamef("[%s] dependencies and sources", name))
+	req := &layer.LayerRequest{Root: "/rootfs", Runtime: runtime, Format: facts.Zip, Prefix: pv.CodeDir, Files: []layer.Tree{{From: "/", To: ""}}}
+	return pythonHelperStep(name, req, root, helper, ps, epoch, codePackageStep(name, provider, ps.Target),
+		loc.at("apps."+strings.TrimSuffix(name, "-"+provider)+".functions"))
 }
 
 // FunctionPackage is an app's function code package: its program alone at
@@ -161,20 +231,14 @@ func FunctionPackage(name, provider string, bin AppBinary, helper llb.State, ps 
 	if !ok {
 		return llb.State{}, fmt.Errorf("unknown function provider %q", provider)
 	}
-	request, err := helperRequest(layer.Request{Name: name, Out: "/out",
-		Package: &layer.PackageRequest{Files: map[string]string{pv.Entry: "/app/" + bin.Name}}}, epoch)
-	if err != nil {
-		return llb.State{}, err
-	}
-	run := helperRoot().Platform(ps.Build).Run(
-		llb.Args(helperArgs),
-		llb.AddMount("/strata", helper, llb.Readonly),
-		llb.AddMount(layer.RequestDir, request, llb.Readonly),
-		llb.AddMount("/app", bin.State, llb.Readonly),
-		llb.WithCustomNamef("[%s] %s code package (%s)", name, provider, platformString(ps.Target)),
-		loc.at("apps."+strings.TrimSuffix(name, "-"+provider)+".functions"),
-	)
-	return run.AddMount("/out", llb.Scratch()), nil
+	return helperStep(helperRoot(), helper, layer.Request{Name: name, Out: "/out",
+		Package: &layer.PackageRequest{Files: map[string]string{pv.Entry: "/app/" + bin.Name}}}, epoch, "/app", bin.State, ps,
+		codePackageStep(name, provider, ps.Target), loc.at("apps."+strings.TrimSuffix(name, "-"+provider)+".functions"))
+}
+
+// codePackageStep names the step that writes a function's code package.
+func codePackageStep(name, provider string, target ocispecs.Platform) string {
+	return fmt.Sprintf("[%s] %s code package (%s)", name, provider, platformString(target))
 }
 
 // helperArgs run the helper on the request mounted at layer.RequestDir.

@@ -29,11 +29,44 @@ const (
 	pyUV     = "/strata/uv"
 )
 
-// PythonBuild is the input of a Python app's dependency step for one
-// target platform.
+// PythonProject is what a dependency step installs: a uv project's
+// locked dependencies, for an app's venv, a layer or a code package.
+type PythonProject struct {
+	Path         string // the project's directory in the build context
+	Version      string // Python 3.X, settled
+	Groups       []string
+	Extras       []string
+	CrossCompile bool
+	// SpecPath is the spec's entry (apps.NAME, layers.NAME): errors point
+	// at its path and python keys.
+	SpecPath string
+	PathKey  string // the key of Path under SpecPath: path, python.path
+}
+
+// AppProject is a Python app's project, defaulted and validated, its
+// Python version settled.
+func AppProject(name string, a *spec.App) PythonProject {
+	o := a.Python
+	return PythonProject{Path: a.Path, Version: o.Version, Groups: o.Groups, Extras: o.Extras, CrossCompile: *o.CrossCompile,
+		SpecPath: "apps." + name, PathKey: "path"}
+}
+
+// LayerProject is a Python layer's project, its version settled.
+func LayerProject(name string, o *spec.PythonLayer) PythonProject {
+	return PythonProject{Path: o.Path, Version: o.Version, Groups: o.Groups, Extras: o.Extras, CrossCompile: *o.CrossCompile,
+		SpecPath: "layers." + name, PathKey: "python.path"}
+}
+
+// PythonBuild is the input of a Python dependency step for one target
+// platform.
 type PythonBuild struct {
-	Name string
-	App  *spec.App // defaulted and validated, its Python version settled
+	Name    string
+	Project PythonProject
+	// Site, if set, is the directory the dependencies install into, as
+	// uv pip install --target does (a function's layer or code package),
+	// where they are at run time; else they install into the venv at
+	// facts.PythonVenv.
+	Site string
 	// Build is the Python image for the build platform (the same version
 	// as the target's): it runs uv and the byte-code compile.
 	Build llb.State
@@ -45,7 +78,7 @@ type PythonBuild struct {
 	Context llb.State
 	Lock    *pywheel.Lock // nil with a requirements file
 	// Requirements is the requirements file to install from, relative to
-	// the app's path, when the app has no uv.lock.
+	// the project's path, when it has no uv.lock.
 	Requirements string
 	Wheels       pywheel.Target // the target's Python, machine and glibc
 	// Zig holds the zig executable at /zig, for the packages that have no
@@ -56,24 +89,25 @@ type PythonBuild struct {
 	Loc       Locator
 }
 
-// Venv is the step that installs the locked dependencies into the venv,
-// for the target platform, on the build platform: its key holds the lock
-// and pyproject.toml, the Python version, the target and the system
-// packages, never the app's other sources. It returns a state holding the
-// venv's files at its root, to be copied to facts.PythonVenv.
+// Venv is the step that installs the locked dependencies into the venv
+// (or Site), for the target platform, on the build platform: its key holds
+// the lock and pyproject.toml, the Python version, the target and the
+// system packages, never the project's other sources. It returns a state
+// holding the venv's (or Site's) files at its root, to be copied to
+// facts.PythonVenv (or archived as they are at Site).
 func (b PythonBuild) Venv() (llb.State, error) {
-	o := b.App.Python
-	dir := path.Join(pySrc, b.App.Path)
+	o := b.Project
+	dir := path.Join(pySrc, o.Path)
 	if b.Requirements != "" {
 		return b.requirementsVenv(dir)
 	}
 	lock := llb.Scratch().File(
-		llb.Copy(b.Context, b.App.Path+"/", dir+"/", &llb.CopyInfo{
+		llb.Copy(b.Context, o.Path+"/", dir+"/", &llb.CopyInfo{
 			CopyDirContentsOnly: true, CreateDestPath: true,
 			IncludePatterns: []string{"pyproject.toml", facts.UVLock},
-			RequiredPaths:   []string{"/" + path.Join(b.App.Path, "pyproject.toml"), "/" + path.Join(b.App.Path, facts.UVLock)},
+			RequiredPaths:   []string{"/" + path.Join(o.Path, "pyproject.toml"), "/" + path.Join(o.Path, facts.UVLock)},
 		}),
-		llb.WithCustomNamef("[%s] copy pyproject.toml and uv.lock", b.Name), b.Loc.at("apps."+b.Name+".path"))
+		llb.WithCustomNamef("[%s] copy pyproject.toml and uv.lock", b.Name), b.Loc.at(o.SpecPath+"."+o.PathKey))
 	export := []string{"--no-default-groups"}
 	for _, g := range o.Groups {
 		export = append(export, "--group", g)
@@ -82,9 +116,10 @@ func (b PythonBuild) Venv() (llb.State, error) {
 		export = append(export, "--extra", e)
 	}
 	cross := "0"
-	if *o.CrossCompile {
+	if o.CrossCompile {
 		cross = "1"
 	}
+	out := b.out()
 	opts := append(b.stepOptions(dir),
 		llb.AddMount(pySrc, lock, llb.SourcePath(pySrc), llb.Readonly),
 		llb.AddMount("/root/.cache/uv", llb.Scratch(), llb.AsPersistentCacheDir("strata-uv-cache", llb.CacheMountShared)),
@@ -108,7 +143,7 @@ func (b PythonBuild) Venv() (llb.State, error) {
 		list = append(list, name+"="+p.Version+"="+name+"/"+file)
 	}
 	opts = append(opts, llb.AddEnv("UNBUILT", strings.Join(list, " ")))
-	if len(list) > 0 && *o.CrossCompile {
+	if len(list) > 0 && o.CrossCompile {
 		cc, err := b.compilers()
 		if err != nil {
 			return llb.State{}, err
@@ -116,7 +151,7 @@ func (b PythonBuild) Venv() (llb.State, error) {
 		opts = append(opts, cc...)
 	}
 	run := b.Build.Platform(b.Platforms.Build).AddEnv("PATH", buildPath).Run(opts...)
-	return run.AddMount(facts.PythonVenv, llb.Scratch()), nil
+	return run.AddMount(out, llb.Scratch()), nil
 }
 
 // compilers are zig's wrappers for the target as CC and CXX, with the
@@ -158,19 +193,50 @@ func PythonSources(name string, app *spec.App, context llb.State, exclude []stri
 		llb.WithCustomName(PythonSourcesStep(name)), loc.at("apps."+name+".path"))
 }
 
-// Project is the step that installs the project itself into the venv the
-// dependency step made, built into a wheel from the app's sources as a
-// package without a wheel is, for the target. It returns the venv with the
-// project; the image takes only what it adds (a layer of its own).
-func (b PythonBuild) Project(venv llb.State, sources llb.State) (llb.State, error) {
-	o := b.App.Python
-	dir := path.Join(pySrc, b.App.Path)
+// out is where the step installs: Site, else the venv.
+func (b PythonBuild) out() string {
+	if b.Site != "" {
+		return b.Site
+	}
+	return facts.PythonVenv
+}
+
+// stepOptions are what every python.sh step gets: the script, uv, the
+// target image's files, and where things are.
+func (b PythonBuild) stepOptions(appDir string) []llb.RunOption {
+	script := llb.Scratch().File(llb.Mkfile("/python.sh", 0o755, []byte(pythonScript), llb.WithCreatedTime(epoch)),
+		llb.WithCustomName("[strata] python.sh"))
+	into := llb.AddEnv("VENV", facts.PythonVenv)
+	if b.Site != "" {
+		into = llb.AddEnv("SITE", b.Site)
+	}
+	return []llb.RunOption{
+		llb.Args(pythonArgs),
+		llb.AddMount("/strata/step", script, llb.Readonly),
+		llb.AddMount(pyUV, b.UV, llb.Readonly),
+		llb.AddMount(pyTarget, b.Target, llb.Readonly),
+		llb.AddEnv("PYTHON_VERSION", b.Project.Version),
+		llb.AddEnv("APP_DIR", appDir),
+		into,
+		llb.AddEnv("PLATFORM", b.Wheels.Platform()),
+		llb.AddEnv("MACHINE", b.Wheels.Machine),
+		llb.AddEnv("TARGET", pyTarget),
+		b.Loc.at(b.Project.SpecPath + ".python"),
+	}
+}
+
+// InstallProject is the step that installs the project itself into the
+// venv the dependency step made, built into a wheel from the app's sources
+// as a package without a wheel is, for the target. It returns the venv
+// with the project; the image takes only what it adds (a layer of its own).
+func (b PythonBuild) InstallProject(venv llb.State, sources llb.State) (llb.State, error) {
+	dir := path.Join(pySrc, b.Project.Path)
 	opts := append(b.stepOptions(dir),
 		llb.AddMount(dir, sources, llb.Readonly),
 		llb.AddEnv("PROJECT", "1"),
 		llb.WithCustomName(PythonProjectStep(b.Name, b.Platforms.Target)),
 	)
-	if *o.CrossCompile {
+	if b.Project.CrossCompile {
 		cc, err := b.compilers()
 		if err != nil {
 			return llb.State{}, err
@@ -181,34 +247,14 @@ func (b PythonBuild) Project(venv llb.State, sources llb.State) (llb.State, erro
 	return run.AddMount(facts.PythonVenv, venv), nil
 }
 
-// stepOptions are what both python.sh steps get: the script, uv, the
-// target image's files, and where things are.
-func (b PythonBuild) stepOptions(appDir string) []llb.RunOption {
-	script := llb.Scratch().File(llb.Mkfile("/python.sh", 0o755, []byte(pythonScript), llb.WithCreatedTime(epoch)),
-		llb.WithCustomName("[strata] python.sh"))
-	return []llb.RunOption{
-		llb.Args(pythonArgs),
-		llb.AddMount("/strata/step", script, llb.Readonly),
-		llb.AddMount(pyUV, b.UV, llb.Readonly),
-		llb.AddMount(pyTarget, b.Target, llb.Readonly),
-		llb.AddEnv("PYTHON_VERSION", b.App.Python.Version),
-		llb.AddEnv("APP_DIR", appDir),
-		llb.AddEnv("VENV", facts.PythonVenv),
-		llb.AddEnv("PLATFORM", b.Wheels.Platform()),
-		llb.AddEnv("MACHINE", b.Wheels.Machine),
-		llb.AddEnv("TARGET", pyTarget),
-		b.Loc.at("apps." + b.Name + ".python"),
-	}
-}
-
 // requirementsVenv installs what a requirements file says into the venv:
 // uv resolves it for the target, and builds what has no wheel for it with
 // the target's compilers. The step's key holds the file alone.
 func (b PythonBuild) requirementsVenv(dir string) (llb.State, error) {
-	file := path.Join(b.App.Path, b.Requirements)
+	file := path.Join(b.Project.Path, b.Requirements)
 	req := llb.Scratch().File(
 		llb.Copy(b.Context, file, path.Join(pySrc, file), &llb.CopyInfo{CreateDestPath: true}),
-		llb.WithCustomNamef("[%s] copy %s", b.Name, b.Requirements), b.Loc.at("apps."+b.Name+".python"))
+		llb.WithCustomNamef("[%s] copy %s", b.Name, b.Requirements), b.Loc.at(b.Project.SpecPath+".python"))
 	cross := "0"
 	opts := append(b.stepOptions(dir),
 		llb.AddMount(pySrc, req, llb.SourcePath(pySrc), llb.Readonly),
@@ -217,7 +263,7 @@ func (b PythonBuild) requirementsVenv(dir string) (llb.State, error) {
 		llb.AddEnv("REQUIREMENTS", b.Requirements),
 		llb.WithCustomName(PythonDependenciesStep(b.Name, b.Platforms.Target)),
 	)
-	if *b.App.Python.CrossCompile {
+	if b.Project.CrossCompile {
 		cross = "1"
 		cc, err := b.compilers()
 		if err != nil {
@@ -227,5 +273,5 @@ func (b PythonBuild) requirementsVenv(dir string) (llb.State, error) {
 	}
 	opts = append(opts, llb.AddEnv("CROSS", cross))
 	run := b.Build.Platform(b.Platforms.Build).AddEnv("PATH", buildPath).Run(opts...)
-	return run.AddMount(facts.PythonVenv, llb.Scratch()), nil
+	return run.AddMount(b.out(), llb.Scratch()), nil
 }

@@ -1,6 +1,8 @@
 #!/bin/sh
-# Installs a uv project's locked dependencies into the venv at $VENV for
-# one target platform, on the build platform: uv picks the target's wheels
+# Installs a uv project's locked dependencies into the venv at $VENV (or,
+# with $SITE, into the directory $SITE as uv pip install --target does, for
+# a function's layer or code package) for one target platform, on the build
+# platform: uv picks the target's wheels
 # ($PLATFORM, the manylinux tag of the runtime's glibc); the packages that
 # have no wheel for it ($UNBUILT: NAME=VERSION=SDIST, from uv.lock) are
 # compiled from their checked sdists with zig for the target, against the
@@ -70,6 +72,7 @@ build_wheel() {
 	cross "$1 for $MACHINE" env UV_CACHE_DIR=/tmp/strata-build-cache uv build --wheel --python "$py" -o $wheels "$2"
 }
 cd "$APP_DIR"
+dest=${VENV:-}
 if [ "${PROJECT:-}" = 1 ]; then
 	# The project's own files only: the dependency step installed the rest.
 	# Built from a copy at a fixed path: build backends write into the
@@ -104,11 +107,18 @@ elif [ -n "${REQUIREMENTS:-}" ]; then
 	fi
 	"$py" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$VENV/lib" >/dev/null || fail "compileall failed"
 else
-run "uv venv" uv venv --quiet --allow-existing --python "$py" "$VENV"
+if [ -n "${SITE:-}" ]; then
+	into="--target $SITE --python $py"
+	dest=$SITE
+else
+	run "uv venv" uv venv --quiet --allow-existing --python "$py" "$VENV"
+	into="--python $VENV/bin/python"
+fi
 # shellcheck disable=SC2086 # EXPORT is a list of flags
 run "uv.lock" uv export --locked --no-emit-project --format requirements-txt --no-header --no-annotate $EXPORT -o /tmp/all.txt
 # What the install takes for this target, its markers evaluated by uv.
-run "uv pip install --dry-run" uv pip install --dry-run --python "$VENV/bin/python" --python-platform "$PLATFORM" \
+# shellcheck disable=SC2086 # into is a list of flags
+run "uv pip install --dry-run" uv pip install --dry-run $into --python-platform "$PLATFORM" \
 	--python-version "$PYTHON_VERSION" --require-hashes --no-deps -r /tmp/all.txt
 cp /tmp/strata-out /tmp/plan.txt
 : >/tmp/local.txt
@@ -136,14 +146,24 @@ for u in $UNBUILT; do
 done
 # shellcheck disable=SC2086 # EXPORT and skip are lists of flags
 run "uv.lock" uv export --frozen --no-emit-project --format requirements-txt --no-header --no-annotate $EXPORT $skip -o /tmp/req.txt
-run "install for $PLATFORM" uv pip install --python "$VENV/bin/python" --python-platform "$PLATFORM" --python-version "$PYTHON_VERSION" \
+# shellcheck disable=SC2086 # into is a list of flags
+run "install for $PLATFORM" uv pip install $into --python-platform "$PLATFORM" --python-version "$PYTHON_VERSION" \
 	--require-hashes --no-deps --no-build --find-links $wheels -r /tmp/req.txt -r /tmp/local.txt
-# Byte-code for the interpreter of the image (the same version; pyc does
-# not depend on the CPU), with hashes instead of times: the same every build.
-"$py" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$VENV/lib" >/dev/null || fail "compileall failed"
+if [ -n "${SITE:-}" ]; then
+	# Console scripts, whose #! is this build's interpreter: a function
+	# imports its packages, it runs none of their commands.
+	rm -rf "$SITE/bin"
+	lib=$SITE
+else
+	lib=$VENV/lib
+fi
+# Byte-code for the interpreter of the image or runtime (the same version;
+# pyc does not depend on the CPU), compiled where it runs from, with hashes
+# instead of times: the same every build.
+"$py" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$lib" >/dev/null || fail "compileall failed"
 fi
 # Every native module is for the target's machine.
-"$py" - "$VENV" "$MACHINE" <<'PY' || exit 1
+"$py" - "$dest" "$MACHINE" <<'PY' || exit 1
 import os, struct, sys
 want = {"x86_64": 62, "aarch64": 183}[sys.argv[2]]
 for d, _, files in os.walk(sys.argv[1]):

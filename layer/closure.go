@@ -30,6 +30,13 @@ type Options struct {
 	Place string
 	// AnyGlibc leaves the glibc versions the files need unchecked.
 	AnyGlibc bool
+	// Python ships Python packages (Files) and no programs: every ELF file
+	// among them is checked, and a library found among the shipped files
+	// (auditwheel's numpy.libs, reached through $ORIGIN) stays there
+	// instead of going to lib/.
+	Python bool
+	// Machine is the layer's machine when it has no programs to tell it.
+	Machine elf.Machine
 }
 
 // place is where a missing library was looked for, for messages.
@@ -126,15 +133,24 @@ func Assemble(opt Options) (*Layer, error) {
 		}
 		a.objs = append(a.objs, o)
 	}
-	if len(bins) == 0 {
+	switch {
+	case len(bins) > 0:
+		a.machine = bins[0].machine
+	case opt.Machine != 0 && len(opt.Binaries) == 0:
+		a.machine = opt.Machine
+	default:
 		return nil, fmt.Errorf("no ELF programs among the binaries: a layer's scripts need a program of it to run")
 	}
-	a.machine = bins[0].machine
+	if opt.Machine != 0 && a.machine != opt.Machine {
+		return nil, fmt.Errorf("binary %s is for %v, the layer for %v", bins[0].path, a.machine, opt.Machine)
+	}
 	for _, o := range bins {
 		a.exe = o // whose RPATH the libraries it loads inherit
 		a.walk(o)
 	}
-	a.exe = bins[0]
+	if len(bins) > 0 {
+		a.exe = bins[0]
+	}
 	for _, d := range opt.DLOpen {
 		a.need(d, a.exe, "dlopen")
 	}
@@ -201,6 +217,18 @@ type assembly struct {
 	// shippedData is the path of each file shipped by files:, by device
 	// and inode.
 	shippedData map[string]string
+	// trees are the real paths of the directories and files files: ships.
+	trees []string
+}
+
+// inTrees tells whether a real path is shipped by files:.
+func (a *assembly) inTrees(real string) bool {
+	for _, t := range a.trees {
+		if real == t || t == "/" || strings.HasPrefix(real, t+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 type parsed struct {
@@ -279,6 +307,11 @@ func (a *assembly) need(name string, o *object, by string) {
 		a.missing[name] = appendUnique(a.missing[name], by)
 		return
 	}
+	if a.opt.Python && a.inTrees(real) {
+		// Shipped where it is, and checked as one of the shipped files.
+		a.libs[name] = &Entry{Path: real, Source: real, NeededBy: []string{by}}
+		return
+	}
 	soname := path.Base(name)
 	if e, ok := a.byReal[real]; ok { // another name of a library we have
 		a.libs[name] = e
@@ -354,7 +387,7 @@ func (a *assembly) search(name string, o *object) (found, real string, err error
 	var dirs []string
 	if len(o.runpath) == 0 {
 		dirs = append(dirs, a.expand(o.rpath, o)...)
-		if o != a.exe {
+		if a.exe != nil && o != a.exe {
 			dirs = append(dirs, a.expand(a.exe.rpath, a.exe)...)
 		}
 	}

@@ -40,6 +40,10 @@ func (a *assembly) addTrees(trees []Tree) error {
 		if err != nil {
 			return fmt.Errorf("files: %s: %v", t.From, err)
 		}
+		a.trees = append(a.trees, real)
+	}
+	for i, t := range trees {
+		real := a.trees[i]
 		if err := a.addTree(real, t.To); err != nil {
 			return fmt.Errorf("files: %s: %v", t.From, err)
 		}

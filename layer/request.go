@@ -2,9 +2,11 @@ package layer
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,6 +76,12 @@ type LayerRequest struct {
 	Prefix      string            `json:"prefix"`
 	Tree        string            `json:"tree,omitempty"`  // also write the files as a tree here
 	Strip       string            `json:"strip,omitempty"` // binutils' strip, run on every file
+	// Python ships Python packages (Files) and no programs: Machine is the
+	// target's (x86_64, aarch64), libraries found among the shipped files
+	// stay where they are, and the runtime's Python provides
+	// facts.PythonProvided.
+	Python  bool   `json:"python,omitempty"`
+	Machine string `json:"machine,omitempty"`
 }
 
 // PackageRequest writes a function code package: programs at the zip's
@@ -158,9 +166,21 @@ func (r Request) BuildOptions() (BuildOptions, error) {
 	if l.MaxUnzipped != nil {
 		p.MaxUnzipped, p.Limits = *l.MaxUnzipped, "the spec's limits"
 	}
+	var machine elf.Machine
+	if l.Python {
+		p.Provided = append(slices.Clone(p.Provided), facts.PythonProvided...)
+		var ok bool
+		if machine, ok = machines[l.Machine]; !ok {
+			return BuildOptions{}, fmt.Errorf("a Python layer for machine %q (expected x86_64 or aarch64)", l.Machine)
+		}
+	}
 	return BuildOptions{
-		Options: Options{Root: l.Root, Binaries: l.Binaries, DLOpen: l.DLOpen, Files: l.Files, Wrapped: l.Wrapped, Profile: p},
-		Name:    r.Name, Format: l.Format, Prefix: l.Prefix, Out: r.Out, MTime: r.MTime(), Tree: l.Tree, Strip: l.Strip,
+		Options: Options{Root: l.Root, Binaries: l.Binaries, DLOpen: l.DLOpen, Files: l.Files, Wrapped: l.Wrapped, Profile: p,
+			Python: l.Python, Machine: machine},
+		Name: r.Name, Format: l.Format, Prefix: l.Prefix, Out: r.Out, MTime: r.MTime(), Tree: l.Tree, Strip: l.Strip,
 		Env: l.Env,
 	}, nil
 }
+
+// machines are the ELF machines of the machine names wheels use.
+var machines = map[string]elf.Machine{"x86_64": elf.EM_X86_64, "aarch64": elf.EM_AARCH64}

@@ -82,6 +82,9 @@ var sha256Hash = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 // markers may leave some of them out of a given install; the build step
 // compiles only those the install takes.
 func (l *Lock) Unbuilt(t Target) []Package {
+	if l == nil {
+		return nil
+	}
 	var out []Package
 	for _, p := range l.Packages {
 		if p.Registry == "" || !t.mayInstall(p) {

@@ -42,9 +42,27 @@ func NewTarget(python, arch, glibc string) (Target, error) {
 }
 
 // Platform is uv's --python-platform for the target: the manylinux tag of
-// its glibc, such as aarch64-manylinux_2_36.
+// its glibc, such as aarch64-manylinux_2_36 (see Tag).
 func (t Target) Platform() string {
-	return fmt.Sprintf("%s-manylinux_%d_%d", t.Machine, t.Glibc[0], t.Glibc[1])
+	g := t.Tag()
+	return fmt.Sprintf("%s-manylinux_%d_%d", t.Machine, g[0], g[1])
+}
+
+// Tag is the glibc of the manylinux tag uv installs the target's wheels
+// for: the newest of facts.UVManylinux the target's glibc has (2.17 for
+// Amazon Linux 2's 2.26, which uv has no tag for). The wheels a target
+// takes follow it; a package compiled here still has the target's own
+// glibc as its floor.
+func (t Target) Tag() facts.Glibc {
+	tag := t.Glibc
+	for _, v := range facts.UVManylinux {
+		g, err := facts.ParseGlibcRelease(v)
+		if err != nil || t.Glibc.Less(g) {
+			break
+		}
+		tag = g
+	}
+	return tag
 }
 
 // Fits says whether a wheel file name installs on the target.
@@ -121,8 +139,9 @@ func (t Target) platform(p string) bool {
 	if !ok {
 		return false
 	}
+	tag := t.Tag()
 	if g, ok := legacyManylinux[rest]; ok {
-		return !t.Glibc.Less(g)
+		return !tag.Less(g)
 	}
 	v, ok := strings.CutPrefix(rest, "manylinux_")
 	if !ok {
@@ -134,5 +153,5 @@ func (t Target) platform(p string) bool {
 	if !ok || err1 != nil || err2 != nil {
 		return false
 	}
-	return !t.Glibc.Less(facts.Glibc{a, b})
+	return !tag.Less(facts.Glibc{a, b})
 }

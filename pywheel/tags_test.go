@@ -35,6 +35,9 @@ func TestFits(t *testing.T) {
 		{al2, "numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", true},
 		{al2, "x-1-cp312-cp312-manylinux1_x86_64.whl", true},
 		{al2, "x-1-cp312-cp312-manylinux_2_x86_64.whl", false},
+		// uv has no tag between 2.17 and 2.28: Amazon Linux 2's 2.26 takes
+		// manylinux_2_17 wheels only, as uv installs them.
+		{al2, "x-1-cp312-cp312-manylinux_2_24_x86_64.whl", false},
 	} {
 		if got := c.t.Fits(c.file); got != c.want {
 			t.Errorf("%+v fits %s: %v, want %v", c.t, c.file, got, c.want)
@@ -42,6 +45,12 @@ func TestFits(t *testing.T) {
 	}
 	if p := arm.Platform(); p != "aarch64-manylinux_2_36" {
 		t.Errorf("platform %s", p)
+	}
+	if p := al2.Platform(); p != "x86_64-manylinux_2_17" || al2.Glibc.String() != "2.26" {
+		t.Errorf("al2: platform %s, glibc %s", p, al2.Glibc)
+	}
+	if trixie, _ := NewTarget("3.13", "arm64", "2.41"); trixie.Platform() != "aarch64-manylinux_2_40" {
+		t.Errorf("trixie: platform %s", trixie.Platform())
 	}
 	if _, err := NewTarget("3", "amd64", "2.36"); err == nil {
 		t.Error("a version without a minor")

@@ -27,6 +27,22 @@ func (l *Layer) applyDefaults() {
 	if l.Format == "" {
 		l.Format = facts.DefaultFormat
 	}
+	if o := l.Python; o != nil {
+		if o.Path == "" {
+			o.Path = facts.DefaultAppPath
+		}
+		o.Path = path.Clean(o.Path)
+		if o.CrossCompile == nil {
+			on := true
+			o.CrossCompile = &on
+		}
+		if o.UV == "" {
+			o.UV = facts.DefaultUV
+		}
+	}
+	if l.Sources == nil {
+		return
+	}
 	if d := l.Sources.Debian; d != nil {
 		if d.Suite == "" {
 			d.Suite = facts.DefaultDebianSuite
@@ -35,6 +51,17 @@ func (l *Layer) applyDefaults() {
 	}
 	for i, x := range l.Sources.Context {
 		l.Sources.Context[i] = path.Clean(x)
+	}
+}
+
+// SetPythonVersion settles a Python layer's version when the spec left it
+// out: the project's .python-version, else facts.DefaultPythonVersion.
+func (o *PythonLayer) SetPythonVersion(projectVersion string) {
+	if o.Version == "" {
+		o.Version = projectVersion
+	}
+	if o.Version == "" {
+		o.Version = facts.DefaultPythonVersion
 	}
 }
 

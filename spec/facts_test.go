@@ -72,6 +72,7 @@ apps:
   py: {lang: python, python: {module: app}}
 layers:
   l: {runtime: al2023, sources: {debian: {packages: [zlib1g]}}, binaries: [ls]}
+  pl: {runtime: al2, python: {}}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -173,6 +174,10 @@ func TestEveryChoiceValidates(t *testing.T) {
 	}
 	for _, p := range facts.ProviderNames() {
 		good = append(good, functions(p))
+	}
+	for _, r := range facts.PythonRuntimes {
+		good = append(good, "version: 1\nlayers:\n  l: {runtime: "+r.Runtime+", python: {version: \""+r.Version+"\"}}\n",
+			"version: 1\napps:\n  fn: {lang: python, python: {version: \""+r.Version+"\"}, functions: ["+r.Provider+"]}\n")
 	}
 	for _, y := range good {
 		if _, err := Load("strata.yaml", []byte(y)); err != nil {

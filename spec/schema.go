@@ -63,6 +63,12 @@ var schemaFacts = map[string]map[string]keyFacts{
 		"cross_compile": {def: true},
 		"uv":            {def: facts.DefaultUV},
 	},
+	"PythonLayer": {
+		"path":          {def: facts.DefaultAppPath},
+		"version":       {enum: anys(facts.PythonVersions)},
+		"cross_compile": {def: true},
+		"uv":            {def: facts.DefaultUV},
+	},
 	"RustOptions": {
 		"version": {def: facts.DefaultRustVersion},
 		"profile": {def: facts.DefaultRustProfile},

@@ -28,13 +28,15 @@ type Layer struct {
 	Glibc string `yaml:"glibc,omitempty" json:"glibc,omitempty"`
 	// Exclude lists libraries (sonames) a custom runtime provides.
 	Exclude []string `yaml:"exclude,omitempty" json:"exclude,omitempty"`
-	// Sources make the layer's root filesystem for the target architecture.
-	Sources *LayerSources `yaml:"sources" json:"sources" jsonschema:"required"`
+	// Sources make the layer's root filesystem for the target architecture
+	// (required but for a Python layer).
+	Sources *LayerSources `yaml:"sources,omitempty" json:"sources,omitempty"`
 	// Binaries are the programs to ship in bin/: names looked up in the
 	// sources' bin directories, or paths; NAME=PROGRAM ships PROGRAM as
 	// bin/NAME (convert=convert-im6.q16, for a name Debian makes an
 	// alternative in a maintainer script, which is never run).
-	Binaries []string `yaml:"binaries" json:"binaries" jsonschema:"required,minItems=1"`
+	// Required but for a Python layer.
+	Binaries []string `yaml:"binaries,omitempty" json:"binaries,omitempty" jsonschema:"minItems=1"`
 	// Files are files and directories of the sources shipped with their
 	// layout under the prefix: data, configuration, plugin modules. ELF
 	// files among them are checked, and their libraries go to lib/.
@@ -61,6 +63,39 @@ type Layer struct {
 	MaxZipped *int64 `yaml:"max_zipped,omitempty" json:"max_zipped,omitempty"`
 	// MaxUnzipped overrides the runtime's limit of the files' size, in bytes.
 	MaxUnzipped *int64 `yaml:"max_unzipped,omitempty" json:"max_unzipped,omitempty"`
+	// Python makes the layer a Python dependencies layer instead: a uv
+	// project's locked dependencies (not the project itself), for the
+	// runtime's Python, in the directory its provider puts on sys.path
+	// (python/lib/python3.X/site-packages for AWS Lambda, python for
+	// Function Compute). Without sources, binaries, files, env, dlopen and
+	// strip.
+	Python *PythonLayer `yaml:"python,omitempty" json:"python,omitempty"`
+}
+
+// PythonLayer is the uv project whose dependencies a Python layer holds.
+// They install for the target platform on the build platform as a Python
+// app's do: wheels for the runtime's glibc and Python, and packages
+// without one compiled with zig for the target.
+type PythonLayer struct {
+	// Path is the project's directory in the build context, holding
+	// pyproject.toml and uv.lock.
+	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+	// Version of Python, X.Y: one the runtime runs (AWS Lambda's
+	// python3.9 to python3.11 run on al2, python3.12 and python3.13 on
+	// al2023; Function Compute's python3.10 on fc-debian10, python3.12 on
+	// fc-debian11); default: the project's .python-version, else 3.11.
+	Version string `yaml:"version,omitempty" json:"version,omitempty"`
+	// Groups are uv dependency groups installed besides the project's
+	// dependencies.
+	Groups []string `yaml:"groups,omitempty" json:"groups,omitempty"`
+	// Extras are optional dependencies of the project to install.
+	Extras []string `yaml:"extras,omitempty" json:"extras,omitempty"`
+	// CrossCompile builds the packages that have no wheel for the runtime
+	// from their sources, with zig for the target at the runtime's glibc;
+	// false makes such a package an error.
+	CrossCompile *bool `yaml:"cross_compile,omitempty" json:"cross_compile,omitempty"`
+	// UV is the version of uv, the installer.
+	UV string `yaml:"uv,omitempty" json:"uv,omitempty"`
 }
 
 // LayerFile is a file or directory of a layer's sources shipped under the
@@ -153,7 +188,10 @@ type App struct {
 	// Functions are the function code packages to build besides the
 	// image, each a target NAME-PROVIDER: lambda (the program as bootstrap
 	// at the zip's root, for a custom runtime) or fc (as main, for an
-	// Alibaba Cloud Function Compute custom runtime).
+	// Alibaba Cloud Function Compute custom runtime). A Python app's code
+	// package holds its sources and its locked dependencies at the zip's
+	// root, for the provider's python3.X runtime; the handler
+	// (MODULE.FUNCTION) is set in the function's configuration.
 	Functions []string `yaml:"functions,omitempty" json:"functions,omitempty"`
 }
 

@@ -98,8 +98,13 @@ func (a *App) validate(c *errs, s *Spec, p string) {
 		}
 		a.Python.validate(c, s, p+".python")
 	}
-	if a.Lang == "python" && len(a.Functions) > 0 {
-		c.add(s.Pos(p+".functions"), p+".functions", "function code packages of Python apps are not built yet")
+	if a.Lang == "python" && a.Python != nil && a.Python.Version != "" && contains(facts.PythonVersions, a.Python.Version) {
+		for i, f := range a.Functions {
+			if _, err := PythonRuntimeOf(f, a.Python.Version); err != nil && contains(facts.ProviderNames(), f) {
+				q := fmt.Sprintf("%s.functions[%d]", p, i)
+				c.add(s.Pos(q), q, "%v", err)
+			}
+		}
 	}
 	if a.Lang == "python" && (a.Image == nil || len(a.Image.Entrypoint) == 0) && !a.Python.HasEntry() && len(a.Functions) == 0 {
 		c.add(s.Pos(p+".python"), p+".python", "what the image runs: set one of module (python -m MODULE), script (a file of the app's) or command (a console script of the venv), or image.entrypoint")
@@ -161,35 +166,116 @@ var (
 	uvVersion     = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 )
 
-func (o *PythonOptions) validate(c *errs, s *Spec, p string) {
-	if o.Version != "" && !contains(facts.PythonVersions, o.Version) {
+// checkPythonInstall checks what a Python app and a Python layer share:
+// the Python version, uv's groups and extras, and uv's version.
+func checkPythonInstall(c *errs, s *Spec, p, version string, groups, extras []string, uvLock bool, uv string) {
+	if version != "" && !contains(facts.PythonVersions, version) {
 		what := "unknown Python version %q (expected %s)"
-		if !pythonVersion.MatchString(o.Version) {
+		if !pythonVersion.MatchString(version) {
 			what = "invalid Python version %q (expected X.Y: %s)"
 		}
-		c.add(s.Pos(p+".version"), p+".version", what, o.Version, oneOf(facts.PythonVersions))
+		c.add(s.Pos(p+".version"), p+".version", what, version, oneOf(facts.PythonVersions))
 	}
-	if o.Lock != "" {
-		checkContextPath(c, s, p+".lock", o.Lock)
-		if b := path.Base(o.Lock); b != facts.UVLock && !strings.HasSuffix(b, ".txt") {
-			c.add(s.Pos(p+".lock"), p+".lock", "lock %q: expected %s (with pyproject.toml beside it) or a requirements file (.txt)", o.Lock, facts.UVLock)
-		}
-	}
-	uv := o.Lock == "" || path.Base(o.Lock) == facts.UVLock
 	for _, l := range []struct {
 		key   string
 		names []string
-	}{{"groups", o.Groups}, {"extras", o.Extras}} {
+	}{{"groups", groups}, {"extras", extras}} {
 		for i, n := range l.names {
 			q := fmt.Sprintf("%s.%s[%d]", p, l.key, i)
 			if !pythonName.MatchString(n) {
 				c.add(s.Pos(q), q, "invalid name %q", n)
 			}
 		}
-		if len(l.names) > 0 && !uv {
+		if len(l.names) > 0 && !uvLock {
 			c.add(s.Pos(p+"."+l.key), p+"."+l.key, "%s are read from uv.lock: a requirements file lists what it installs", l.key)
 		}
 	}
+	if uv != "" && !uvVersion.MatchString(uv) {
+		c.add(s.Pos(p+".uv"), p+".uv", "invalid uv version %q (expected such as %s)", uv, facts.DefaultUV)
+	}
+}
+
+// PythonRuntimeOf is the provider's managed runtime of a Python version,
+// or an error that lists the ones it has.
+func PythonRuntimeOf(provider, version string) (facts.PythonRuntime, error) {
+	if r, ok := facts.LookupPythonRuntime(provider, version); ok {
+		return r, nil
+	}
+	pv, _ := facts.LookupProvider(provider)
+	var have []string
+	for _, r := range facts.PythonRuntimes {
+		if r.Provider == provider {
+			have = append(have, r.Name+" (on "+r.Runtime+")")
+		}
+	}
+	return facts.PythonRuntime{}, fmt.Errorf("%s has no Python %s runtime (it has %s)", pv.Title, version, oneOf(have))
+}
+
+// CheckPythonLayerRuntime says whether a Python layer of a version is for
+// a managed runtime that runs on the layer's runtime: its wheels follow
+// that runtime's glibc.
+func CheckPythonLayerRuntime(runtime, version string) error {
+	rt, ok := facts.LookupRuntime(runtime)
+	if !ok {
+		return fmt.Errorf("unknown runtime %q", runtime)
+	}
+	r, err := PythonRuntimeOf(rt.Provider, version)
+	if err != nil {
+		return err
+	}
+	if r.Runtime != runtime {
+		var on []string
+		for _, x := range facts.PythonRuntimesOn(runtime) {
+			on = append(on, x.Version)
+		}
+		return fmt.Errorf("%s runs on %s, not %s (which runs Python %s): set runtime: %s", r.Name, r.Runtime, runtime, oneOf(on), r.Runtime)
+	}
+	return nil
+}
+
+// validatePython checks a Python layer: its project and a runtime of a
+// provider, whose layout it takes; nothing of a program layer.
+func (l *Layer) validatePython(c *errs, s *Spec, p string) {
+	q := p + ".python"
+	o := l.Python
+	if l.Runtime == facts.CustomRuntime {
+		c.add(s.Pos(p+".runtime"), p+".runtime", "a Python layer is for a provider's Python runtime (%s), whose path it is laid out for; not custom", oneOf(facts.RuntimeNames()[:len(facts.Runtimes)]))
+	}
+	for _, k := range []string{"sources", "binaries", "files", "env", "dlopen", "strip"} {
+		if s.Has(p + "." + k) {
+			c.add(s.Pos(p+"."+k), p+"."+k, "a Python layer holds its project's dependencies only: build programs (%s) in a layer of their own", k)
+		}
+	}
+	if l.Prefix != "" && l.Prefix != facts.DefaultPrefix {
+		c.add(s.Pos(p+".prefix"), p+".prefix", "a Python layer's prefix is %s, where the providers extract layers and look for python/", facts.DefaultPrefix)
+	}
+	for key, v := range map[string]*int64{"max_zipped": l.MaxZipped, "max_unzipped": l.MaxUnzipped} {
+		if v != nil && *v <= 0 {
+			c.add(s.Pos(p+"."+key), p+"."+key, "a size limit is a positive number of bytes")
+		}
+	}
+	if l.Format != "" && !contains(facts.ArchiveFormats, l.Format) {
+		c.add(s.Pos(p+".format"), p+".format", "unknown format %q (expected %s)", l.Format, oneOf(facts.ArchiveFormats))
+	}
+	if o.Path != "" {
+		checkContextPath(c, s, q+".path", o.Path)
+	}
+	checkPythonInstall(c, s, q, o.Version, o.Groups, o.Extras, true, o.UV)
+	if _, ok := facts.LookupRuntime(l.Runtime); ok && contains(facts.PythonVersions, o.Version) {
+		if err := CheckPythonLayerRuntime(l.Runtime, o.Version); err != nil {
+			c.add(s.Pos(q+".version"), q+".version", "%v", err)
+		}
+	}
+}
+
+func (o *PythonOptions) validate(c *errs, s *Spec, p string) {
+	if o.Lock != "" {
+		checkContextPath(c, s, p+".lock", o.Lock)
+		if b := path.Base(o.Lock); b != facts.UVLock && !strings.HasSuffix(b, ".txt") {
+			c.add(s.Pos(p+".lock"), p+".lock", "lock %q: expected %s (with pyproject.toml beside it) or a requirements file (.txt)", o.Lock, facts.UVLock)
+		}
+	}
+	checkPythonInstall(c, s, p, o.Version, o.Groups, o.Extras, o.Lock == "" || path.Base(o.Lock) == facts.UVLock, o.UV)
 	var entries []string
 	for _, e := range []struct{ key, v string }{{"module", o.Module}, {"script", o.Script}, {"command", o.Command}} {
 		if e.v != "" {
@@ -207,9 +293,6 @@ func (o *PythonOptions) validate(c *errs, s *Spec, p string) {
 	}
 	if o.Command != "" && !binName.MatchString(o.Command) {
 		c.add(s.Pos(p+".command"), p+".command", "invalid command name %q", o.Command)
-	}
-	if o.UV != "" && !uvVersion.MatchString(o.UV) {
-		c.add(s.Pos(p+".uv"), p+".uv", "invalid uv version %q (expected such as %s)", o.UV, facts.DefaultUV)
 	}
 }
 
@@ -294,9 +377,12 @@ func (im *Image) validate(c *errs, s *Spec, p string) {
 		}
 	}
 	for i, l := range im.Layers {
-		if _, ok := s.Layers[l]; !ok {
-			q := fmt.Sprintf("%s.layers[%d]", p, i)
+		q := fmt.Sprintf("%s.layers[%d]", p, i)
+		switch x, ok := s.Layers[l]; {
+		case !ok:
 			c.add(s.Pos(q), q, "unknown layer %q (expected one of %s)", l, strings.Join(slices.Sorted(maps.Keys(s.Layers)), ", "))
+		case x != nil && x.Python != nil:
+			c.add(s.Pos(q), q, "layer %q is a Python layer, for a function runtime's Python: an app image has its dependencies in its venv", l)
 		}
 	}
 	switch {
@@ -348,6 +434,10 @@ func (l *Layer) validate(c *errs, s *Spec, p string) {
 		c.add(s.Pos(p+".glibc"), p+".glibc", "a custom runtime needs its glibc version, such as 2.28")
 	case l.Runtime != facts.CustomRuntime && (l.Glibc != "" || len(l.Exclude) > 0):
 		c.add(s.Pos(p+".runtime"), p+".runtime", "glibc and exclude are for runtime: custom; %s has its own", l.Runtime)
+	}
+	if l.Python != nil {
+		l.validatePython(c, s, p)
+		return
 	}
 	for i, x := range l.Exclude {
 		if !soname.MatchString(x) {
