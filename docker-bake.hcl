@@ -30,7 +30,7 @@ target "frontend" {
 }
 
 group "examples" {
-  targets = ["go-app", "rust-app", "rust-app-fc", "ffmpeg-fc", "ffmpeg-lambda", "probe-fc", "probe-lambda"]
+  targets = ["go-app", "rust-app", "rust-app-fc", "ffmpeg-fc", "ffmpeg-lambda", "probe-fc", "probe-lambda", "python-app"]
 }
 
 // _example builds a spec with the frontend target of this run instead of
@@ -97,4 +97,15 @@ target "probe-lambda" {
   inherits = ["_ffmpeg"]
   target   = "probe-lambda"
   output   = ["type=local,dest=${OUT}/probe-lambda"]
+}
+
+// A Python service: numpy's wheels and pyaudio compiled for each target
+// with zig (ZIG as for rust-app), from the Python Package Index.
+target "python-app" {
+  inherits   = ["_example"]
+  context    = "examples/python-app"
+  dockerfile = "strata.yaml"
+  contexts   = ZIG == "" ? { strata-frontend = "target:frontend" } : { strata-frontend = "target:frontend", zig = ZIG }
+  tags       = ["${REGISTRY}/strata/examples/python-app:${TAG}"]
+  output     = ["type=local,dest=${OUT}/python-app"]
 }
