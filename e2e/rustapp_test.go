@@ -331,3 +331,30 @@ func TestRustLargeSource(t *testing.T) {
 		t.Errorf("web printed %q (%v)", got, err)
 	}
 }
+
+// TestNoForeignNames: two apps built one after the other on one builder
+// share zig's wrappers and libraries (the same targets and floor); the
+// second build's log shows those steps under their own names, never the
+// first app's.
+func TestNoForeignNames(t *testing.T) {
+	t.Parallel()
+	testenv.EmulationOff(t)
+	first := testenv.CopyDir(t, "examples/rust-app")
+	second := testenv.CopyDir(t, "examples/rust-tls")
+	build := func(dir string) string {
+		_, output := testenv.OCIOutput(t)
+		return testenv.MustStrata(t, append(append([]string{"build", "--progress=plain", "--platform", "linux/arm64"}, testenv.ZigContext...), "-o", output, dir)...)
+	}
+	build(first)
+	out := build(second)
+	if strings.Contains(out, "[rust-app]") {
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, "[rust-app]") {
+				t.Errorf("the second app's log names the first: %s", l)
+			}
+		}
+	}
+	if !strings.Contains(out, graph.ZigLibrariesStep("aarch64-linux-gnu.2.17", "executables")) {
+		t.Errorf("no step %q in the second build's log:\n%s", graph.ZigLibrariesStep("aarch64-linux-gnu.2.17", "executables"), testenv.Tail(out, 30))
+	}
+}

@@ -79,7 +79,7 @@ func (d DebianPackages) Unpacked() llb.State {
 		llb.AddEnv("SECURITY", strconv.FormatBool(d.Security)),
 		llb.AddEnv("PACKAGES", strings.Join(d.Packages, " ")), llb.AddEnv("OUT", "/out"),
 		llb.AddEnv("PATH", buildPath), llb.AddEnv("DEBIAN_FRONTEND", "noninteractive"),
-		llb.WithCustomName(AptStep(d.Name, d.Packages, d.Arch.Name, d.Suite)),
+		llb.WithCustomName(AptStep(d.Packages, d.Arch.Name, d.Suite)),
 	}
 	if len(d.Skip) > 0 {
 		opts = append(opts, llb.AddEnv("SKIP", strings.Join(d.Skip, " ")))

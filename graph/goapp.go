@@ -133,7 +133,7 @@ func (g GoBuild) cgo() ([]llb.RunOption, error) {
 	if zt.Sysroot, err = g.Sysroots.For(g.Platforms.Target); err != nil {
 		return nil, err
 	}
-	wrappers := zigWrapperFiles(g.Name, []zigcc.Target{zt})
+	wrappers := zigWrapperFiles([]zigcc.Target{zt})
 	opts := []llb.RunOption{
 		llb.AddEnv("CGO_ENABLED", "1"),
 		llb.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),

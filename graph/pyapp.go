@@ -138,7 +138,7 @@ func (b PythonBuild) Venv() (llb.State, error) {
 		file := p.Sdist.Name()
 		// BuildKit downloads the sdist and checks it against the lock.
 		sdist := llb.HTTP(p.Sdist.URL, llb.Checksum(digest.Digest(p.Sdist.Hash)), llb.Filename(file),
-			llb.WithCustomNamef("[%s] download %s", b.Name, file))
+			llb.WithCustomName(SharedPrefix+"download "+file))
 		opts = append(opts, llb.AddMount(path.Join(pySdists, name), sdist, llb.Readonly))
 		list = append(list, name+"="+p.Version+"="+name+"/"+file)
 	}
@@ -174,7 +174,7 @@ func (b PythonBuild) compilers() ([]llb.RunOption, error) {
 		llb.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),
 		llb.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
 		llb.AddMount(zigDir, b.Zig, llb.Readonly),
-		llb.AddMount(zigWrappers, zigWrapperFiles(b.Name, []zigcc.Target{zt}), llb.Readonly),
+		llb.AddMount(zigWrappers, zigWrapperFiles([]zigcc.Target{zt}), llb.Readonly),
 		llb.AddMount(zigCache, llb.Scratch(), llb.AsPersistentCacheDir("strata-zig-cache", llb.CacheMountShared)),
 	}
 	env := zigcc.ToolEnv(zigWrappers, zt)

@@ -146,7 +146,7 @@ func (r RustBuild) run(st llb.State, script, name, specPath string, extra ...llb
 	// `process "sh -e /strata/step/cargo.sh" did not complete successfully`
 	// rather than quoting pages of shell.
 	file := llb.Scratch().File(llb.Mkfile(path.Base(cargoScript), 0o644, []byte(script), llb.WithCreatedTime(epoch)),
-		llb.WithCustomNamef("[%s] the cargo step's script", r.in.Name))
+		llb.WithCustomName(SharedPrefix+"a cargo step's script"))
 	opts := []llb.RunOption{
 		llb.Args(cargoStepArgs),
 		llb.AddMount(path.Dir(cargoScript), file, llb.Readonly),

@@ -114,20 +114,23 @@ func (r RustBuild) targetTriples() []string {
 }
 
 // wrappers are zig's cc, c++ and ar wrappers of every triple, as files.
-func (r RustBuild) wrappers() llb.State { return zigWrapperFiles(r.in.Name, r.zigTargets()) }
+func (r RustBuild) wrappers() llb.State { return zigWrapperFiles(r.zigTargets()) }
 
 // zigWrapperFiles are the wrappers of zig for the targets (zigcc.Files),
-// as a state to mount at zigWrappers.
-func zigWrapperFiles(name string, targets []zigcc.Target) llb.State {
+// as a state to mount at zigWrappers. Every app with these targets shares
+// the step, so it is named by what it is, never by an app.
+func zigWrapperFiles(targets []zigcc.Target) llb.State {
 	files := map[string][]byte{}
+	var zts []string
 	for _, zt := range targets {
 		maps.Copy(files, zigcc.Files("/", path.Join(zigDir, "zig"), zt))
+		zts = append(zts, zt.Zig)
 	}
 	fa := llb.Mkdir("/", 0o755, llb.WithCreatedTime(epoch))
 	for _, file := range slices.Sorted(maps.Keys(files)) {
 		fa = fa.Mkfile(file, 0o755, files[file], llb.WithCreatedTime(epoch))
 	}
-	return llb.Scratch().File(fa, llb.WithCustomNamef("[%s] zig wrappers", name))
+	return llb.Scratch().File(fa, llb.WithCustomName(ZigWrappersStep(zts...)))
 }
 
 // profileDir is the directory of a cargo profile's outputs.

@@ -42,8 +42,23 @@ func AssembleLayerStep(layer, runtime string, target ocispecs.Platform) string {
 
 // AptStep is the step that resolves and unpacks Debian packages for one
 // architecture (a layer's sources, an app's sysroot or run-time packages).
-func AptStep(name string, packages []string, arch, suite string) string {
-	return StepPrefix(name) + "apt: " + strings.Join(packages, " ") + " for " + arch + " (" + suite + ")"
+func AptStep(packages []string, arch, suite string) string {
+	return SharedPrefix + "apt: " + strings.Join(packages, " ") + " for " + arch + " (" + suite + ")"
+}
+
+// SharedPrefix starts the name of a step whose result any app or layer
+// with the same inputs shares (BuildKit shows a cached step under the name
+// it had when it ran): such a step is named by what it is, never by an app.
+const SharedPrefix = "[strata] "
+
+// ZigWrappersStep writes zig's wrapper scripts for the zig targets.
+func ZigWrappersStep(zigTargets ...string) string {
+	return SharedPrefix + "zig wrappers for " + strings.Join(zigTargets, " ")
+}
+
+// ZigLibrariesStep builds zig's libraries for a zig target and kind of link.
+func ZigLibrariesStep(zigTarget, kind string) string {
+	return SharedPrefix + "zig libraries for " + zigTarget + " (" + kind + ")"
 }
 
 // PythonDependenciesStep is the step that installs a Python app's locked

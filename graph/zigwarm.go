@@ -19,7 +19,7 @@ const zigWarmSrc = "/strata/warm" // the warm-up's C program
 // makes that cache one per warm-up result rather than one for every app.
 func (r RustBuild) zigWarm() llb.State {
 	src := llb.Scratch().File(llb.Mkfile("/warm.c", 0o644, []byte(zigcc.WarmSource), llb.WithCreatedTime(epoch)),
-		llb.WithCustomNamef("[%s] zig warm-up source", r.in.Name))
+		llb.WithCustomName(SharedPrefix+"zig warm-up source"))
 	cache := llb.Scratch()
 	for _, l := range r.links {
 		args := append([]string{path.Join(zigDir, "zig")}, zigcc.WarmArgs(l.target, l.Link, path.Join(zigWarmSrc, "warm.c"), "/tmp/warm")...)
@@ -37,8 +37,9 @@ func (r RustBuild) zigWarm() llb.State {
 			llb.AddMount(zigDir, r.in.Zig, llb.Readonly),
 			llb.AddMount(zigWarmSrc, src, llb.Readonly),
 			llb.AddMount("/tmp", llb.Scratch(), llb.Tmpfs()), // clang's temporary files
-			llb.WithCustomNamef("[%s] zig libraries for %s %s", r.in.Name, l.target.Rust, kind),
-			r.in.Loc.at("apps."+r.in.Name+".rust"),
+			// Shared by every app with the target and floor: named by what
+			// it is, with no app's name or spec lines.
+			llb.WithCustomName(ZigLibrariesStep(l.target.Zig, kind)),
 		)
 		cache = run.AddMount(zigCache, cache)
 	}
