@@ -18,6 +18,15 @@ variable "ZIG" {
   default = ""
 }
 
+// FRONTEND is the frontend the examples are built with: the frontend target
+// of the same run. `bake --call` (targets, outline, check) sets the call on
+// every target, the linked frontend target too, which then yields no image
+// to run: give it an image instead, such as
+// FRONTEND=docker-image://localhost:5000/strata/frontend:dev.
+variable "FRONTEND" {
+  default = "target:frontend"
+}
+
 group "default" {
   targets = ["frontend", "examples"]
 }
@@ -36,7 +45,7 @@ group "examples" {
 // _example builds a spec with the frontend target of this run instead of
 // the image its # syntax line names.
 target "_example" {
-  contexts  = { strata-frontend = "target:frontend" }
+  contexts  = { strata-frontend = FRONTEND }
   args      = { BUILDKIT_SYNTAX = "strata-frontend" }
   platforms = split(",", PLATFORMS)
 }
@@ -53,7 +62,7 @@ target "rust-app" {
   inherits   = ["_example"]
   context    = "examples/rust-app"
   dockerfile = "strata.yaml"
-  contexts   = ZIG == "" ? { strata-frontend = "target:frontend" } : { strata-frontend = "target:frontend", zig = ZIG }
+  contexts   = ZIG == "" ? { strata-frontend = FRONTEND } : { strata-frontend = FRONTEND, zig = ZIG }
   tags       = ["${REGISTRY}/strata/examples/rust-app:${TAG}"]
   output     = ["type=local,dest=${OUT}/rust-app"]
 }
@@ -105,7 +114,7 @@ target "python-app" {
   inherits   = ["_example"]
   context    = "examples/python-app"
   dockerfile = "strata.yaml"
-  contexts   = ZIG == "" ? { strata-frontend = "target:frontend" } : { strata-frontend = "target:frontend", zig = ZIG }
+  contexts   = ZIG == "" ? { strata-frontend = FRONTEND } : { strata-frontend = FRONTEND, zig = ZIG }
   tags       = ["${REGISTRY}/strata/examples/python-app:${TAG}"]
   output     = ["type=local,dest=${OUT}/python-app"]
 }

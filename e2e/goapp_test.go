@@ -37,6 +37,21 @@ func TestGoAppBake(t *testing.T) {
 	checkGoApp(t, testenv.ReadLayout(t, dir, testenv.BothPlatforms...), false)
 }
 
+// TestBakeCall: `docker buildx bake --call targets ffmpeg-fc` with the
+// project's bake file lists the spec's targets. bake sets the call on the
+// linked frontend target too, which then makes no image: the bake file's
+// FRONTEND variable gives the pushed frontend instead (the README says so).
+// Not parallel: t.Setenv.
+func TestBakeCall(t *testing.T) {
+	t.Setenv("FRONTEND", "docker-image://"+testenv.FrontendImage)
+	out := testenv.MustBuildx(t, "bake", "--progress=plain", "-f", "docker-bake.hcl", "--call", "targets", "ffmpeg-fc")
+	for _, want := range []string{"ffmpeg-fc (default)", "ffmpeg-lambda", "probe-fc"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bake --call targets does not list %q:\n%s", want, testenv.Tail(out, 20))
+		}
+	}
+}
+
 // TestGoAppCLI builds with strata build, the frontend running in-process.
 func TestGoAppCLI(t *testing.T) {
 	t.Parallel()

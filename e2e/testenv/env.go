@@ -34,7 +34,11 @@ var ZigContext = []string{"--build-context", "zig=docker-image://localhost:5000/
 
 // SyntaxLine starts a spec built by docker buildx through the frontend
 // image that `make frontend` pushed.
-const SyntaxLine = "# syntax=localhost:5000/strata/frontend:dev\n"
+const SyntaxLine = "# syntax=" + FrontendImage + "\n"
+
+// FrontendImage is the frontend image make frontend pushes, which the
+// examples' # syntax lines name.
+const FrontendImage = "localhost:5000/strata/frontend:dev"
 
 // Main runs the tests of m when STRATA_E2E=1 (and skips them otherwise, so
 // that `go test ./...` works anywhere), with the strata CLI built first.
