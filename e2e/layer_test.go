@@ -23,8 +23,14 @@ func TestFFmpegLayer(t *testing.T) {
 	t.Parallel()
 	testenv.EmulationOff(t)
 	out, output := testenv.LocalOutput(t)
-	testenv.MustBuildx(t, "build", "--progress=plain", "-f", ffmpegSpec, "--target", "ffmpeg-fc",
+	log := testenv.MustBuildx(t, "build", "--progress=plain", "-f", ffmpegSpec, "--target", "ffmpeg-fc",
 		"--platform", strings.Join(testenv.BothPlatforms, ","), "-o", output, "examples/ffmpeg-layer")
+	// Through the frontend image, the helper comes from that image: no Go
+	// toolchain is pulled and nothing is compiled for it.
+	if !strings.Contains(log, "[strata] strata-layer from the frontend image") || strings.Contains(log, "build strata-layer") ||
+		strings.Contains(log, "golang:") {
+		t.Errorf("the helper did not come from the frontend image:\n%s", testenv.Tail(log, 40))
+	}
 	for _, arch := range []string{"amd64", "arm64"} {
 		t.Run(arch, func(t *testing.T) {
 			t.Parallel()

@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"path"
+	"slices"
 
 	"github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -45,6 +46,14 @@ func (b *builder) helper(ctx context.Context, specPath string) (llb.State, error
 	b.inputsMu.Lock()
 	b.usesHelper = true
 	b.inputsMu.Unlock()
+	// Run from its image, the frontend has the helper built with it; in
+	// process (the strata CLI) there is no such image, and it is compiled.
+	if cf, ok := b.c.(interface{ CurrentFrontend() (*llb.State, error) }); ok &&
+		b.build.OS == "linux" && slices.Contains(graph.FrontendHelpers, b.build.Architecture) && b.build.Variant == "" {
+		if st, err := cf.CurrentFrontend(); err == nil && st != nil {
+			return graph.FrontendHelper("strata-layer", *st, graph.Platforms{Build: b.build, Target: b.build}), nil
+		}
+	}
 	toolchain, err := b.input(ctx, "golang", "golang:"+facts.DefaultGoVersion+"-bookworm", b.build)
 	if err != nil {
 		return llb.State{}, b.specError(specPath, errors.Wrap(err, "Go toolchain for strata-layer"))

@@ -60,3 +60,20 @@ func Helper(name string, sources fs.FS, toolchain llb.State, build Platforms) (l
 func helperRoot() llb.State {
 	return llb.Scratch().File(llb.Mkdir("/tmp", 0o1777, llb.WithCreatedTime(epoch)), llb.WithCustomName("[strata] helper root"))
 }
+
+// FrontendHelperDir is where the frontend image holds the helper for each
+// build platform, as linux-ARCH/NAME (the Dockerfile builds them).
+const FrontendHelperDir = "/usr/lib/strata"
+
+// FrontendHelpers are the build platforms whose helper the frontend image
+// holds.
+var FrontendHelpers = []string{"amd64", "arm64"}
+
+// FrontendHelper takes the helper NAME for the build platform from the
+// frontend's own image: the result holds it at /NAME, as Helper's does,
+// with one file copy instead of the Go toolchain and a compile.
+func FrontendHelper(name string, frontend llb.State, build Platforms) llb.State {
+	src := path.Join(FrontendHelperDir, build.Build.OS+"-"+build.Build.Architecture, name)
+	return llb.Scratch().File(llb.Copy(frontend, src, "/"+name, &llb.CopyInfo{CreatedTime: &epoch}),
+		llb.WithCustomNamef("[strata] %s from the frontend image", name))
+}
