@@ -47,6 +47,9 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := lintBuild(ctx, bc, s, b.t, src); err != nil {
+		return nil, err
+	}
 	rb, err := bc.Build(ctx, b.solvePlatform)
 	if err != nil {
 		return nil, err

@@ -35,6 +35,13 @@ type fakeGateway struct {
 	mu       sync.Mutex
 	solved   []*pb.Definition
 	resolved []string // image references asked for, as they were asked
+	warnings []fakeWarning
+}
+
+// fakeWarning is a build warning the frontend sent (gateway Warn).
+type fakeWarning struct {
+	msg  string
+	opts gwclient.WarnOpts
 }
 
 // newFakeGateway serves dir as the build context and the spec's directory,
@@ -177,7 +184,10 @@ func (g *fakeGateway) NewContainer(context.Context, gwclient.NewContainerRequest
 	return nil, errors.New("the fake gateway runs no containers")
 }
 
-func (g *fakeGateway) Warn(context.Context, digest.Digest, string, gwclient.WarnOpts) error {
+func (g *fakeGateway) Warn(_ context.Context, _ digest.Digest, msg string, opts gwclient.WarnOpts) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.warnings = append(g.warnings, fakeWarning{msg, opts})
 	return nil
 }
 

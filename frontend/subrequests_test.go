@@ -7,7 +7,6 @@ import (
 
 	"github.com/moby/buildkit/frontend/subrequests"
 	"github.com/moby/buildkit/frontend/subrequests/convertllb"
-	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/errdefs"
@@ -89,8 +88,8 @@ func TestDescribeAndUnsupported(t *testing.T) {
 		t.Errorf("described: %s", got)
 	}
 	var v any
-	if err := subrequest(t, dir, map[string]string{requestIDKey: lint.RequestLint, "target": "web"}, &v); err == nil || !strings.Contains(err.Error(), "unsupported") {
-		t.Errorf("lint: %v", err)
+	if err := subrequest(t, dir, map[string]string{requestIDKey: "frontend.nope", "target": "web"}, &v); err == nil || !strings.Contains(err.Error(), "unsupported") {
+		t.Errorf("frontend.nope: %v", err)
 	}
 }
 

@@ -32,13 +32,21 @@ var BothPlatforms = []string{"linux/amd64", "linux/arm64"}
 // machine cannot reach, with the same release pushed by hack/dev-env.
 var ZigContext = []string{"--build-context", "zig=docker-image://localhost:5000/strata/zig:0.11.0"}
 
-// SyntaxLine starts a spec built by docker buildx through the frontend
-// image that `make frontend` pushed.
-const SyntaxLine = "# syntax=" + FrontendImage + "\n"
+// FrontendImage is the frontend image that specs built by docker buildx
+// name: the one `make frontend` pushed, or STRATA_E2E_FRONTEND (a work
+// tree testing its own frontend beside others pushes it under a tag of
+// its own: TAG=mine docker buildx bake frontend --push).
+var FrontendImage = frontendImage()
 
-// FrontendImage is the frontend image make frontend pushes, which the
-// examples' # syntax lines name.
-const FrontendImage = "localhost:5000/strata/frontend:dev"
+func frontendImage() string {
+	if v := os.Getenv("STRATA_E2E_FRONTEND"); v != "" {
+		return v
+	}
+	return "localhost:5000/strata/frontend:dev"
+}
+
+// SyntaxLine starts a spec built by docker buildx through FrontendImage.
+var SyntaxLine = "# syntax=" + FrontendImage + "\n"
 
 // Main runs the tests of m when STRATA_E2E=1 (and skips them otherwise, so
 // that `go test ./...` works anywhere), with the strata CLI built first.
