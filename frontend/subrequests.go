@@ -8,6 +8,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/convertllb"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/pb"
@@ -15,8 +16,9 @@ import (
 	"github.com/strata-build/strata/spec"
 )
 
-// answer answers a subrequest: buildx's --call outline and --call targets
-// (and `docker buildx bake --list`), and convertllb (strata llb). A
+// answer answers a subrequest: buildx's --call outline, --call targets
+// (and `docker buildx bake --list`) and --call check, and convertllb
+// (strata llb). A
 // frontend that does not answer outline and targets makes buildx retry
 // with the Dockerfile frontend, which cannot read a spec.
 func answer(ctx context.Context, c gwclient.Client, bc *dockerui.Client, s *spec.Spec, sm *llb.SourceMap) (*gwclient.Result, error) {
@@ -26,6 +28,14 @@ func answer(ctx context.Context, c gwclient.Client, bc *dockerui.Client, s *spec
 		},
 		Outline: func(context.Context) (*outline.Outline, error) {
 			return outlineOf(s, bc.Target)
+		},
+		// buildx's --call check: the spec was loaded and validated, so a
+		// check finds nothing more to warn about, for a target it has.
+		Lint: func(context.Context) (*lint.LintResults, error) {
+			if _, err := s.Target(bc.Target); err != nil {
+				return nil, err
+			}
+			return &lint.LintResults{}, nil
 		},
 		ConvertLLB: func(ctx context.Context) (*convertllb.Result, error) {
 			b, err := newBuilder(c, bc, s, sm)

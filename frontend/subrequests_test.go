@@ -75,7 +75,7 @@ func TestOutline(t *testing.T) {
 	}
 }
 
-func TestDescribeAndUnsupported(t *testing.T) {
+func TestDescribe(t *testing.T) {
 	dir := specDir(t, twoTargets)
 	var described []subrequests.Request
 	if err := subrequest(t, dir, map[string]string{requestIDKey: subrequests.RequestSubrequestsDescribe}, &described); err != nil {
@@ -88,9 +88,18 @@ func TestDescribeAndUnsupported(t *testing.T) {
 	if got := strings.Join(names, " "); got != "frontend.outline frontend.targets frontend.subrequests.describe" {
 		t.Errorf("described: %s", got)
 	}
-	var v any
-	if err := subrequest(t, dir, map[string]string{requestIDKey: lint.RequestLint, "target": "web"}, &v); err == nil || !strings.Contains(err.Error(), "unsupported") {
-		t.Errorf("lint: %v", err)
+}
+
+// buildx's --call check: a spec that loads has nothing more to warn about,
+// for a target it has.
+func TestLint(t *testing.T) {
+	dir := specDir(t, twoTargets)
+	var res lint.LintResults
+	if err := subrequest(t, dir, map[string]string{requestIDKey: lint.RequestLint, "target": "web"}, &res); err != nil || len(res.Warnings) != 0 || res.Error != nil {
+		t.Errorf("lint: %+v, %v", res, err)
+	}
+	if err := subrequest(t, dir, map[string]string{requestIDKey: lint.RequestLint, "target": "nope"}, &res); err == nil || !strings.Contains(err.Error(), `unknown target "nope"`) {
+		t.Errorf("lint of an unknown target: %v", err)
 	}
 }
 
