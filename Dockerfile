@@ -10,9 +10,12 @@ COPY go.mod go.sum ./
 RUN --mount=type=cache,id=strata-gomod,target=/go/pkg/mod go mod download
 COPY . .
 ARG TARGETOS TARGETARCH
+# The version strata-frontend --version prints, as the CLI's (make build).
+ARG VERSION
 RUN --mount=type=cache,id=strata-gomod,target=/go/pkg/mod \
     --mount=type=cache,id=strata-gobuild,target=/root/.cache/go-build \
-    GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" \
+    GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath \
+      -ldflags="-s -w -X github.com/strata-build/strata/version.Version=${VERSION}" \
       -o /out/strata-frontend ./cmd/strata-frontend
 
 FROM scratch
@@ -20,7 +23,9 @@ COPY --from=build /out/strata-frontend /bin/strata-frontend
 # buildx refuses --build-context and --call without these capabilities.
 LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
 LABEL moby.buildkit.frontend.network.none="true"
+ARG VERSION
 LABEL org.opencontainers.image.title="strata frontend" \
+      org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.source="https://github.com/strata-build/strata"
 USER 65532:65532
 ENTRYPOINT ["/bin/strata-frontend"]

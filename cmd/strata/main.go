@@ -96,7 +96,7 @@ CONTEXT/strata.yaml unless --file names another. Without --output or --push
 the result only stays in BuildKit's cache.`,
 		Example: `  strata build -o type=local,dest=out .
   strata build --platform linux/amd64,linux/arm64 -t registry.example.com/app:1.0 --push .
-  strata build --target app-lambda -o - . > app.tar
+  strata build -o - . > rootfs.tar
   strata build --call targets .`,
 	}, true, func(cmd *cobra.Command, f *buildFlags) error {
 		return build(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
