@@ -160,11 +160,16 @@ func TestInterrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	dialed := make(chan struct{}, 1)
 	go func() { // accept, read, never answer
 		for {
 			c, err := l.Accept()
 			if err != nil {
 				return
+			}
+			select {
+			case dialed <- struct{}{}:
+			default:
 			}
 			go func() { _, _ = c.Read(make([]byte, 1<<16)); select {} }()
 		}
@@ -176,7 +181,12 @@ func TestInterrupt(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second)
+	select { // strata is waiting for BuildKit: its signal handler is set
+	case <-dialed:
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("strata never dialed BuildKit:\n%s", stderr.String())
+	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
