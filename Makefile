@@ -14,9 +14,14 @@ E2E_PARALLEL ?= 4
 
 all: build
 
+# The version of the CLI and the frontend image (strata --version); bake
+# reads it from the environment.
+export VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS := -X github.com/strata-build/strata/version.Version=$(VERSION)
+
 build:
-	go build -o bin/strata ./cmd/strata
-	go build -o bin/strata-frontend ./cmd/strata-frontend
+	go build -ldflags "$(LDFLAGS)" -o bin/strata ./cmd/strata
+	go build -ldflags "$(LDFLAGS)" -o bin/strata-frontend ./cmd/strata-frontend
 
 dev-env:
 	hack/dev-env up

@@ -9,6 +9,11 @@ variable "TAG" {
 variable "PLATFORMS" {
   default = "linux/amd64,linux/arm64"
 }
+// VERSION is the frontend's version (strata-frontend --version); empty, the
+// Go build information's.
+variable "VERSION" {
+  default = ""
+}
 variable "OUT" {
   default = "out"
 }
@@ -36,6 +41,7 @@ target "frontend" {
   dockerfile = "Dockerfile"
   platforms  = split(",", PLATFORMS)
   tags       = ["${REGISTRY}/strata/frontend:${TAG}"]
+  args       = { VERSION = VERSION }
 }
 
 group "examples" {

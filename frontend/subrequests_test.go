@@ -74,7 +74,7 @@ func TestOutline(t *testing.T) {
 	}
 }
 
-func TestDescribeAndUnsupported(t *testing.T) {
+func TestDescribe(t *testing.T) {
 	dir := specDir(t, twoTargets)
 	var described []subrequests.Request
 	if err := subrequest(t, dir, map[string]string{requestIDKey: subrequests.RequestSubrequestsDescribe}, &described); err != nil {

@@ -2,22 +2,25 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	digest "github.com/opencontainers/go-digest"
+	"github.com/spf13/pflag"
 )
 
 func parseBuild(t *testing.T, withOutputs bool, args ...string) (*buildFlags, error) {
 	t.Helper()
 	var f buildFlags
-	fs := flag.NewFlagSet("strata build", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("strata build", pflag.ContinueOnError)
 	fs.SetOutput(new(strings.Builder))
 	f.register(fs, withOutputs)
-	return &f, f.parse(fs, args)
+	if err := fs.Parse(args); err != nil {
+		return &f, err
+	}
+	return &f, f.parse(fs.Args())
 }
 
 // Flags may follow the context, as with buildx; --platform takes lists.
@@ -29,10 +32,10 @@ func TestParseBuildFlags(t *testing.T) {
 	if f.contextDir != "ctx" || f.file != filepath.Join("ctx", "strata.yaml") || f.target != "web" {
 		t.Errorf("context %q, file %q, target %q", f.contextDir, f.file, f.target)
 	}
-	if got := strings.Join(f.platforms.values, " "); got != "linux/amd64 linux/arm64 linux/arm/v7" {
+	if got := strings.Join(f.platforms, " "); got != "linux/amd64 linux/arm64 linux/arm/v7" {
 		t.Errorf("platforms %s", got)
 	}
-	if got := strings.Join(f.buildArgs.values, " "); got != "A=1 B=2" {
+	if got := strings.Join(f.buildArgs, " "); got != "A=1 B=2" {
 		t.Errorf("build args %s (a build arg is never split at commas)", got)
 	}
 	if f, err := parseBuild(t, true, "-f", "specs/x.yaml"); err != nil || f.contextDir != "." || f.file != "specs/x.yaml" {
@@ -41,6 +44,14 @@ func TestParseBuildFlags(t *testing.T) {
 	var ue usageError
 	if _, err := parseBuild(t, true, "a", "b"); !errors.As(err, &ue) {
 		t.Errorf("two contexts: %v, want a usage error", err)
+	}
+	for _, bad := range [][]string{{"--platform", "linux/amd64,no/such/thing/here"}, {"--progress", "fancy"}, {"--call", "nope"}, {"--check", "--call", "outline"}} {
+		if _, err := parseBuild(t, true, bad...); !errors.As(err, &ue) {
+			t.Errorf("%q: %v, want a usage error", bad, err)
+		}
+	}
+	if f, err := parseBuild(t, true, "--check"); err != nil || f.callFunc == nil || f.callFunc.name != "lint" {
+		t.Errorf("--check: %+v, %v", f, err)
 	}
 	if _, err := parseBuild(t, false, "-o", "type=local,dest=out"); err == nil {
 		t.Error("strata llb accepts -o")
@@ -87,7 +98,7 @@ func TestSolveOpt(t *testing.T) {
 		t.Errorf("local mounts %v", opt.LocalMounts)
 	}
 
-	if _, err := (&buildFlags{contextDir: dir, file: filepath.Join(dir, "strata.yaml"), contexts: list{values: []string{"zig"}}}).solveOpt(&outputFiles{}); err == nil {
+	if _, err := (&buildFlags{contextDir: dir, file: filepath.Join(dir, "strata.yaml"), contexts: []string{"zig"}}).solveOpt(&outputFiles{}); err == nil {
 		t.Error("--build-context without =REF accepted")
 	}
 }

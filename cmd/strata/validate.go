@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,20 +9,12 @@ import (
 )
 
 // validate loads a spec and prints its targets to out, one a line.
-func validate(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("strata validate", flag.ContinueOnError)
-	file := fs.String("f", "strata.yaml", "the spec file")
-	if err := parseInterspersed(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("validate takes no arguments, got %q", fs.Args())
-	}
-	dt, err := os.ReadFile(*file)
+func validate(file string, out io.Writer) error {
+	dt, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	s, err := spec.Load(*file, dt)
+	s, err := spec.Load(file, dt)
 	if err != nil {
 		return err
 	}
@@ -35,7 +26,7 @@ func validate(args []string, out io.Writer) error {
 	return nil
 }
 
-func schema() error {
-	_, err := os.Stdout.Write(spec.Schema)
+func schema(out io.Writer) error {
+	_, err := out.Write(spec.Schema)
 	return err
 }
