@@ -7,6 +7,10 @@ var DebianSuites = []string{"bookworm", "bullseye", "trixie"}
 // may need any symbol of it at run time.
 var DebianGlibc = map[string]string{"bullseye": "2.31", "bookworm": "2.36", "trixie": "2.41"}
 
+// DebianVersions are the suites' release numbers (a purl's distro,
+// debian-12, in an SBOM).
+var DebianVersions = map[string]string{"bullseye": "11", "bookworm": "12", "trixie": "13"}
+
 // DebianMergedUsr tells which suites' systems have /lib, /bin and /sbin
 // as links into /usr.
 var DebianMergedUsr = map[string]bool{"bookworm": true, "trixie": true}

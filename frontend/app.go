@@ -74,6 +74,17 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGr
 		return platformGraph{}, b.specError(b.t.Path+".image.user", err)
 	}
 	g := platformGraph{state: st, image: img, base: base.Config}
+	if b.ownSBOM() {
+		helper, err := b.helper(ctx, b.t.Path)
+		if err != nil {
+			return platformGraph{}, err
+		}
+		sbom, err := ai.ImageSBOM(st, helper, b.known(b.t.Name, target), b.bc.BuildArgs["SOURCE_DATE_EPOCH"])
+		if err != nil {
+			return platformGraph{}, err
+		}
+		g.sbom = &sbom
+	}
 	if a.Lang == "python" || len(a.Packages) > 0 || len(a.BuildPackages) > 0 {
 		// Libraries come from Debian (or a Python package's wheel) here:
 		// the image must hold every one the programs load, and a glibc

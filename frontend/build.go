@@ -16,6 +16,7 @@ import (
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -54,6 +55,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.addAttestations(rb)
 	return rb.Finalize()
 }
 
@@ -120,6 +122,11 @@ type builder struct {
 	loc        func(string) locOpt
 	build      ocispecs.Platform
 	failures   *failures
+
+	// attestations are each platform's SBOM attestation (ownSBOM), by
+	// dockerui's platform key.
+	attestMu     sync.Mutex
+	attestations map[string][]gwclient.Attestation
 }
 
 // platformGraph is a target's graph for one platform, the config of the
@@ -132,6 +139,10 @@ type platformGraph struct {
 	// checks are steps that must succeed for the result to be returned,
 	// though it holds nothing of theirs (an image's library check).
 	checks []llb.State
+	// sbom holds the target's SPDX document at /NAME.spdx.json: nil when
+	// the result itself holds it (a layer, a code package), or when no
+	// SBOM is asked for.
+	sbom *llb.State
 }
 
 // targetGraph is the target's graph for one platform.
@@ -184,22 +195,49 @@ func (b *builder) solvePlatform(ctx context.Context, tp *ocispecs.Platform, i in
 }
 
 func (b *builder) solveOne(ctx context.Context, tp *ocispecs.Platform) (*dockerui.BuildResult, error) {
+	res, sbom, err := b.solveTarget(ctx, tp)
+	if err != nil || !b.ownSBOM() {
+		return res, err
+	}
+	// The SBOM: the document the result holds, or the image's own step.
+	att := sbomAttestation(res.Reference, layer.SBOMName(b.t.Name))
+	if sbom != nil {
+		def, err := b.definition(ctx, platformGraph{state: *sbom})
+		if err != nil {
+			return nil, err
+		}
+		if att.Ref, err = b.solve(ctx, def); err != nil {
+			return nil, b.withToolError(ctx, err)
+		}
+	}
+	b.attestMu.Lock()
+	if b.attestations == nil {
+		b.attestations = map[string][]gwclient.Attestation{}
+	}
+	b.attestations[platformID(tp)] = []gwclient.Attestation{att}
+	b.attestMu.Unlock()
+	return res, nil
+}
+
+// solveTarget solves the target's graph for one platform; the state of
+// its SBOM when that is not in the result.
+func (b *builder) solveTarget(ctx context.Context, tp *ocispecs.Platform) (*dockerui.BuildResult, *llb.State, error) {
 	g, err := b.targetGraph(ctx, b.targetPlatform(tp))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, check := range g.checks {
 		def, err := b.definition(ctx, platformGraph{state: check})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if _, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports, Evaluate: true}); err != nil {
-			return nil, b.withToolError(ctx, err)
+			return nil, nil, b.withToolError(ctx, err)
 		}
 	}
 	def, err := b.definition(ctx, g)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// A graph with a cargo or helper step is evaluated here rather than by
 	// the exporter once the frontend has returned, so that a failed step's
@@ -208,11 +246,11 @@ func (b *builder) solveOne(ctx context.Context, tp *ocispecs.Platform) (*dockeru
 	// hold back the rest of the image until they are done.
 	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports, Evaluate: b.evaluates()})
 	if err != nil {
-		return nil, b.withToolError(ctx, err)
+		return nil, nil, b.withToolError(ctx, err)
 	}
 	ref, err := res.SingleRef()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &dockerui.BuildResult{Reference: ref, Image: g.image, BaseImage: g.base}, nil
+	return &dockerui.BuildResult{Reference: ref, Image: g.image, BaseImage: g.base}, g.sbom, nil
 }

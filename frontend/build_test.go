@@ -20,6 +20,20 @@ func buildWith(t *testing.T, g *fakeGateway) (*gwclient.Result, error) {
 	return Build(context.Background(), g)
 }
 
+// buildPlatforms builds and returns the result with its platforms.
+func buildPlatforms(t *testing.T, g *fakeGateway) (*gwclient.Result, exptypes.Platforms) {
+	t.Helper()
+	res, err := buildWith(t, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps exptypes.Platforms
+	if err := json.Unmarshal(res.Metadata[exptypes.ExporterPlatformsKey], &ps); err != nil {
+		t.Fatal(err)
+	}
+	return res, ps
+}
+
 // specDir writes a spec (strata.yaml) and a go.mod into a new build context.
 func specDir(t *testing.T, spec string) string {
 	t.Helper()
@@ -91,15 +105,7 @@ func TestPlatforms(t *testing.T) {
 func TestMultiPlatformResult(t *testing.T) {
 	dir := specDir(t, twoTargets)
 	for target, wantBase := range map[string]bool{"web": true, "tools": false} {
-		g := newFakeGateway(dir, "strata.yaml", map[string]string{"target": target, "platform": "linux/amd64,linux/arm64,linux/arm/v7"})
-		res, err := buildWith(t, g)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ps exptypes.Platforms
-		if err := json.Unmarshal(res.Metadata[exptypes.ExporterPlatformsKey], &ps); err != nil {
-			t.Fatal(err)
-		}
+		res, ps := buildPlatforms(t, newFakeGateway(dir, "strata.yaml", map[string]string{"target": target, "platform": "linux/amd64,linux/arm64,linux/arm/v7"}))
 		var ids []string
 		for _, p := range ps.Platforms {
 			ids = append(ids, p.ID)

@@ -32,7 +32,7 @@ func (b *builder) function(ctx context.Context, target ocispecs.Platform) (platf
 		return platformGraph{}, err
 	}
 	st, err := graph.FunctionPackage(b.t.Name, b.t.Function, graph.AppBinary{Name: a.Binary, State: bin},
-		helper, ps, b.bc.BuildArgs["SOURCE_DATE_EPOCH"], b.locator())
+		helper, ps, b.bc.BuildArgs["SOURCE_DATE_EPOCH"], b.known(b.t.AppName, target), b.locator())
 	if err != nil {
 		return platformGraph{}, err
 	}
@@ -98,7 +98,7 @@ func (b *builder) pythonFunction(ctx context.Context, target ocispecs.Platform) 
 		return platformGraph{}, err
 	}
 	st, err := graph.PythonFunctionPackage(b.t.Name, b.t.Function, rt.Runtime, deps, sources, helper,
-		graph.Platforms{Build: b.build, Target: target}, b.bc.BuildArgs["SOURCE_DATE_EPOCH"], b.locator())
+		graph.Platforms{Build: b.build, Target: target}, b.bc.BuildArgs["SOURCE_DATE_EPOCH"], b.known(name, target), b.locator())
 	if err != nil {
 		return platformGraph{}, b.specError(b.t.Path, err)
 	}

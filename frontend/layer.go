@@ -42,6 +42,7 @@ func (b *builder) layerGraph(ctx context.Context, name string, l *spec.Layer, ta
 			return fail(err)
 		}
 		lb.Python = &deps
+		lb.Known = b.known(name, target)
 		return b.assemble(ctx, lb)
 	}
 	if l.Sources.Debian != nil || l.Strip {

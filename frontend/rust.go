@@ -13,6 +13,7 @@ import (
 	"github.com/pkg/errors"
 	"github.com/strata-build/strata/cargo"
 	"github.com/strata-build/strata/graph"
+	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -42,6 +43,8 @@ type rustEntry struct {
 	once sync.Once
 	rb   graph.RustBuild
 	err  error
+	// crates are the app's crates from Cargo.lock, for its SBOM.
+	crates []layer.SBOMPackage
 }
 
 // rustBinary is the graph of a Rust app's binaries for the target platform:
@@ -57,7 +60,7 @@ func (b *builder) rustBinary(ctx context.Context, name string, a *spec.App, targ
 		b.rust[name] = e
 	}
 	b.inputsMu.Unlock()
-	e.once.Do(func() { e.rb, e.err = b.rustBuild(ctx, name, a) })
+	e.once.Do(func() { e.rb, e.crates, e.err = b.rustBuild(ctx, name, a) })
 	if e.err != nil {
 		return llb.State{}, e.err
 	}
@@ -74,17 +77,30 @@ func (b *builder) evaluates() bool {
 	return len(b.rust) > 0 || len(b.python) > 0 || b.usesHelper
 }
 
-func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (graph.RustBuild, error) {
+// rustBuild is a Rust app's build for every target platform, and its
+// crates from Cargo.lock (for its SBOM).
+func (b *builder) rustBuild(ctx context.Context, name string, a *spec.App) (rb graph.RustBuild, crates []layer.SBOMPackage, err error) {
 	p := "apps." + name
 	in := graph.RustInputs{Name: name, App: a, Build: b.build, Targets: b.targetPlatforms(), Loc: b.locator(),
 		Exclude: []string{path.Base(b.spec.File())}}
 	files, err := b.contextFiles(ctx, "["+name+"] read Cargo manifests", cargoManifests, cargoReads)
 	if err != nil {
-		return graph.RustBuild{}, err
+		return rb, nil, err
 	}
 	if in.Recipe, err = cargo.Plan(files, a.Path); err != nil {
-		return graph.RustBuild{}, b.specError(p+".path", err)
+		return rb, nil, b.specError(p+".path", err)
 	}
+	if crates, err = lockedCrates(files, in.Recipe.Root, a); err != nil {
+		return rb, nil, b.specError(p+".path", err)
+	}
+	rb, err = b.rustGraph(ctx, name, a, in)
+	return rb, crates, err
+}
+
+// rustGraph is the build of a workspace whose recipe is planned.
+func (b *builder) rustGraph(ctx context.Context, name string, a *spec.App, in graph.RustInputs) (graph.RustBuild, error) {
+	p := "apps." + name
+	var err error
 	toolchain, err := b.input(ctx, "rust", "rust:"+a.Rust.Version+"-bookworm", b.build)
 	if err != nil {
 		return graph.RustBuild{}, b.specError(p+".rust.version", errors.Wrap(err, "Rust toolchain"))

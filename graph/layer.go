@@ -33,6 +33,19 @@ type LayerBuild struct {
 	// Python holds a Python layer's packages at its root, installed for
 	// the target at the directory the runtime has them in (PythonSite).
 	Python *llb.State
+	// Known is what the layer's SPDX document lists from lock files (a
+	// Python layer's uv.lock); its platform and distro are set here.
+	Known layer.SBOMInfo
+}
+
+// SBOMInfo is the SBOM part of a helper request for the target platform,
+// with Debian packages of suite ("" when none) and what known adds.
+func SBOMInfo(target ocispecs.Platform, suite string, known layer.SBOMInfo) *layer.SBOMInfo {
+	known.Platform = platformString(target)
+	if v, ok := facts.DebianVersions[suite]; ok {
+		known.Distro = "debian-" + v
+	}
+	return &known
 }
 
 // AppBinary is an app's program: a state holding it at /Name.
@@ -52,8 +65,11 @@ func (b LayerBuild) Root() (llb.State, error) {
 		if err != nil {
 			return llb.State{}, err
 		}
+		// An empty dpkg status: the root then holds the packages' own
+		// (versions, for the layer's SBOM) and their file lists.
 		parts = append(parts, DebianPackages{Name: b.Name, Apt: b.Apt, Build: b.Platforms.Build, Arch: arch,
-			Suite: d.Suite, Mirror: d.Mirror, Security: *d.Security, Packages: d.Packages, Loc: b.Loc, SpecPath: p + ".debian"}.Unpacked())
+			Suite: d.Suite, Mirror: d.Mirror, Security: *d.Security, Packages: d.Packages, Status: &[]byte{},
+			Loc: b.Loc, SpecPath: p + ".debian"}.Unpacked())
 	}
 	for i, im := range src.Images {
 		fa := b.copies(b.Images[i], im.Paths)
@@ -144,7 +160,12 @@ func (b LayerBuild) Archive() (llb.State, error) {
 		).Root()
 		req.Strip = "/usr/bin/strip"
 	}
-	return helperStep(runner, b.Helper, layer.Request{Name: b.Name, Out: "/out", Layer: &req}, b.Epoch, "/rootfs", root, b.Platforms,
+	suite := ""
+	if l.Sources.Debian != nil {
+		suite = l.Sources.Debian.Suite
+	}
+	return helperStep(runner, b.Helper, layer.Request{Name: b.Name, Out: "/out", Layer: &req, SBOM: SBOMInfo(b.Platforms.Target, suite, b.Known)},
+		b.Epoch, "/rootfs", root, b.Platforms,
 		AssembleLayerStep(b.Name, l.Runtime, b.Platforms.Target), b.Loc.at("layers."+b.Name))
 }
 
@@ -189,20 +210,21 @@ func (b LayerBuild) pythonArchive() (llb.State, error) {
 	dir := strings.TrimPrefix(strings.TrimPrefix(site, l.Prefix), "/")
 	req := &layer.LayerRequest{Root: "/rootfs", Runtime: l.Runtime, MaxZipped: l.MaxZipped, MaxUnzipped: l.MaxUnzipped,
 		Format: l.Format, Prefix: l.Prefix, Files: []layer.Tree{{From: "/", To: dir}}}
-	return pythonHelperStep(b.Name, req, *b.Python, b.Helper, b.Platforms, b.Epoch,
+	return pythonHelperStep(b.Name, req, *b.Python, b.Helper, b.Platforms, b.Epoch, b.Known,
 		AssembleLayerStep(b.Name, l.Runtime, b.Platforms.Target), b.Loc.at("layers."+b.Name))
 }
 
 // pythonHelperStep runs the helper on Python packages (a layer's, or a
 // code package's with its sources) at the root of root: every ELF file
 // among them is checked, for the target's machine.
-func pythonHelperStep(name string, req *layer.LayerRequest, root, helper llb.State, ps Platforms, epoch, stepName string, loc llb.ConstraintsOpt) (llb.State, error) {
+func pythonHelperStep(name string, req *layer.LayerRequest, root, helper llb.State, ps Platforms, epoch string, known layer.SBOMInfo, stepName string, loc llb.ConstraintsOpt) (llb.State, error) {
 	machine, ok := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[ps.Target.Architecture]
 	if !ok {
 		return llb.State{}, fmt.Errorf("no Python wheels for architecture %q", ps.Target.Architecture)
 	}
 	req.Python, req.Machine = true, machine
-	return helperStep(helperRoot(), helper, layer.Request{Name: name, Out: "/out", Layer: req}, epoch, "/rootfs", root, ps, stepName, loc)
+	return helperStep(helperRoot(), helper, layer.Request{Name: name, Out: "/out", Layer: req, SBOM: SBOMInfo(ps.Target, "", known)},
+		epoch, "/rootfs", root, ps, stepName, loc)
 }
 
 // PythonFunctionPackage is a Python app's function code package for a
@@ -211,14 +233,14 @@ func pythonHelperStep(name string, req *layer.LayerRequest, root, helper llb.Sta
 // on sys.path) at the zip's root, checked against the runtime like a
 // layer and within the provider's limits, with a manifest and a report.
 // The handler, MODULE.FUNCTION, is the function's configuration.
-func PythonFunctionPackage(name, provider, runtime string, deps, sources, helper llb.State, ps Platforms, epoch string, loc Locator) (llb.State, error) {
+func PythonFunctionPackage(name, provider, runtime string, deps, sources, helper llb.State, ps Platforms, epoch string, known layer.SBOMInfo, loc Locator) (llb.State, error) {
 	pv, ok := facts.LookupProvider(provider)
 	if !ok {
 		return llb.State{}, fmt.Errorf("unknown function provider %q", provider)
 	}
 	root := llb.Merge([]llb.State{deps, sources}, llb.WithCustomNamef("[%s] dependencies and sources", name))
 	req := &layer.LayerRequest{Root: "/rootfs", Runtime: runtime, Format: facts.Zip, Prefix: pv.CodeDir, Files: []layer.Tree{{From: "/", To: ""}}}
-	return pythonHelperStep(name, req, root, helper, ps, epoch, codePackageStep(name, provider, ps.Target),
+	return pythonHelperStep(name, req, root, helper, ps, epoch, known, codePackageStep(name, provider, ps.Target),
 		loc.at("apps."+strings.TrimSuffix(name, "-"+provider)+".functions"))
 }
 
@@ -226,13 +248,14 @@ func PythonFunctionPackage(name, provider, runtime string, deps, sources, helper
 // the root of a zip, as the provider's entry (bootstrap for an AWS Lambda
 // custom runtime, main for Alibaba Cloud Function Compute's), assembled by
 // the helper on the build platform. The result holds NAME.zip.
-func FunctionPackage(name, provider string, bin AppBinary, helper llb.State, ps Platforms, epoch string, loc Locator) (llb.State, error) {
+func FunctionPackage(name, provider string, bin AppBinary, helper llb.State, ps Platforms, epoch string, known layer.SBOMInfo, loc Locator) (llb.State, error) {
 	pv, ok := facts.LookupProvider(provider)
 	if !ok {
 		return llb.State{}, fmt.Errorf("unknown function provider %q", provider)
 	}
 	return helperStep(helperRoot(), helper, layer.Request{Name: name, Out: "/out",
-		Package: &layer.PackageRequest{Files: map[string]string{pv.Entry: "/app/" + bin.Name}}}, epoch, "/app", bin.State, ps,
+		Package: &layer.PackageRequest{Files: map[string]string{pv.Entry: "/app/" + bin.Name}}, SBOM: SBOMInfo(ps.Target, "", known)},
+		epoch, "/app", bin.State, ps,
 		codePackageStep(name, provider, ps.Target), loc.at("apps."+strings.TrimSuffix(name, "-"+provider)+".functions"))
 }
 

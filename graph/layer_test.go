@@ -16,7 +16,7 @@ func TestFunctionPackageRequest(t *testing.T) {
 	for _, pv := range facts.Providers {
 		name := "fn-" + pv.Name
 		st, err := FunctionPackage(name, pv.Name, AppBinary{Name: "fn", State: llb.Image("example.com/fn")},
-			llb.Image("example.com/helper"), Platforms{Build: amd64, Target: arm64}, "1700000000", nil)
+			llb.Image("example.com/helper"), Platforms{Build: amd64, Target: arm64}, "1700000000", layer.SBOMInfo{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,12 +40,12 @@ func TestFunctionPackageRequest(t *testing.T) {
 			}
 		}
 		want := layer.Request{Name: name, Out: "/out", Epoch: 1700000000,
-			Package: &layer.PackageRequest{Files: map[string]string{pv.Entry: "/app/fn"}}}
+			Package: &layer.PackageRequest{Files: map[string]string{pv.Entry: "/app/fn"}}, SBOM: &layer.SBOMInfo{Platform: "linux/arm64"}}
 		if !mounted || !reflect.DeepEqual(req, want) {
 			t.Errorf("%s: request mounted %v: %+v, want %+v", pv.Name, mounted, req, want)
 		}
 	}
-	if _, err := FunctionPackage("fn-gcf", "gcf", AppBinary{Name: "fn"}, llb.Scratch(), Platforms{Build: amd64, Target: arm64}, "", nil); err == nil {
+	if _, err := FunctionPackage("fn-gcf", "gcf", AppBinary{Name: "fn"}, llb.Scratch(), Platforms{Build: amd64, Target: arm64}, "", layer.SBOMInfo{}, nil); err == nil {
 		t.Error("an unknown provider is accepted")
 	}
 }

@@ -67,6 +67,12 @@ func PythonDependenciesStep(app string, target ocispecs.Platform) string {
 	return StepPrefix(app) + "install dependencies (" + platformString(target) + ")"
 }
 
+// ImageSBOMStep is the helper's SPDX document of an app image for one
+// target (with --sbom=true).
+func ImageSBOMStep(app string, target ocispecs.Platform) string {
+	return StepPrefix(app) + "SPDX document of the image (" + platformString(target) + ")"
+}
+
 // ImageCheckStep is the helper's check of an app image's libraries for
 // one target.
 func ImageCheckStep(app string, target ocispecs.Platform) string {

@@ -32,6 +32,9 @@ type BuildOptions struct {
 	// Env is the environment the programs need (${PREFIX} expanded), for
 	// the manifest and the report.
 	Env map[string]string
+	// SBOM is what the layer's SPDX document (NAME.spdx.json) holds
+	// beyond what is read from the files; nil for nothing more.
+	SBOM *SBOMInfo
 }
 
 // Manifest describes a built layer.
@@ -69,7 +72,8 @@ func Build(opt BuildOptions) (*Manifest, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	l.attribute(rootFS{opt.Root})
+	sources := rootFS{opt.Root}
+	l.attribute(sources)
 	if opt.Strip != "" {
 		// The files are stripped in a root of their own, which the
 		// archive is then written from.
@@ -138,6 +142,9 @@ func Build(opt BuildOptions) (*Manifest, string, error) {
 		if err := l.WriteTree(opt.Tree, r.dir); err != nil {
 			return nil, "", err
 		}
+	}
+	if err := l.writeSBOM(opt, sources, r, m); err != nil {
+		return nil, "", err
 	}
 	dt, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

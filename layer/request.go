@@ -21,10 +21,15 @@ type Request struct {
 	Name  string `json:"name"`            // the archive is Out/Name.zip (or .tar.gz)
 	Out   string `json:"out"`             // the output directory
 	Epoch int64  `json:"epoch,omitempty"` // SOURCE_DATE_EPOCH: the time of every entry
-	// Exactly one of Layer, Package and Check is set.
-	Layer   *LayerRequest   `json:"layer,omitempty"`
-	Package *PackageRequest `json:"package,omitempty"`
-	Check   *CheckRequest   `json:"check,omitempty"`
+	// Exactly one of Layer, Package, Check and ImageSBOM is set.
+	Layer     *LayerRequest   `json:"layer,omitempty"`
+	Package   *PackageRequest `json:"package,omitempty"`
+	Check     *CheckRequest   `json:"check,omitempty"`
+	ImageSBOM *SBOMRequest    `json:"image_sbom,omitempty"`
+	// SBOM is what the SPDX document written beside a layer or code
+	// package (NAME.spdx.json), or an image's, holds beyond what the
+	// helper reads from the files.
+	SBOM *SBOMInfo `json:"sbom,omitempty"`
 }
 
 // CheckRequest checks an app image's programs: every library they need,
@@ -132,13 +137,13 @@ func (r Request) check() error {
 		return errors.New("request: name and out are required")
 	}
 	kinds := 0
-	for _, set := range []bool{r.Layer != nil, r.Package != nil, r.Check != nil} {
+	for _, set := range []bool{r.Layer != nil, r.Package != nil, r.Check != nil, r.ImageSBOM != nil} {
 		if set {
 			kinds++
 		}
 	}
 	if kinds != 1 {
-		return errors.New("request: exactly one of layer, package and check")
+		return errors.New("request: exactly one of layer, package, check and image_sbom")
 	}
 	return nil
 }
@@ -178,7 +183,7 @@ func (r Request) BuildOptions() (BuildOptions, error) {
 		Options: Options{Root: l.Root, Binaries: l.Binaries, DLOpen: l.DLOpen, Files: l.Files, Wrapped: l.Wrapped, Profile: p,
 			Python: l.Python, Machine: machine},
 		Name: r.Name, Format: l.Format, Prefix: l.Prefix, Out: r.Out, MTime: r.MTime(), Tree: l.Tree, Strip: l.Strip,
-		Env: l.Env,
+		Env: l.Env, SBOM: r.SBOM,
 	}, nil
 }
 

@@ -36,8 +36,8 @@ func TestRequestRoundTrip(t *testing.T) {
 // The helper refuses what the frontend could not have meant.
 func TestRequestRefused(t *testing.T) {
 	for data, want := range map[string]string{
-		`{"name": "l", "out": "/out"}`: "exactly one of layer, package and check",
-		`{"name": "l", "out": "/out", "layer": {"runtime": "al2023"}, "package": {"files": {}}}`: "exactly one of layer, package and check",
+		`{"name": "l", "out": "/out"}`: "exactly one of layer, package, check and image_sbom",
+		`{"name": "l", "out": "/out", "layer": {"runtime": "al2023"}, "package": {"files": {}}}`: "exactly one of layer, package, check and image_sbom",
 		`{"out": "/out", "package": {"files": {}}}`:                                              "name and out are required",
 		`{"name": "l", "out": "/out", "layer": {"runtime": "al2023", "bins": ["x"]}}`:            `unknown field "bins"`,
 		`{"name": "l", "out": "/out", "package": {"files": {}}} {}`:                              "trailing data",

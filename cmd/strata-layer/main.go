@@ -9,7 +9,10 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,7 +37,15 @@ func main() {
 		}
 	}
 	if req.Package != nil {
-		fail(writePackage(filepath.Join(req.Out, req.Name+".zip"), req))
+		dest := filepath.Join(req.Out, req.Name+".zip")
+		fail(writePackage(dest, req))
+		sum, err := fileSHA256(dest)
+		fail(err)
+		fail(layer.PackageSBOM(req.Out, req, sum))
+		return
+	}
+	if req.ImageSBOM != nil {
+		fail(layer.ImageSBOM(req))
 		return
 	}
 	if req.Check != nil {
@@ -70,6 +81,20 @@ func writePackage(dest string, req layer.Request) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), dest)
+}
+
+// fileSHA256 is the hex SHA-256 of a file.
+func fileSHA256(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func fail(err error) {

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -60,9 +61,24 @@ func LayerDigests(t *testing.T, dir string) string {
 // attestations are left out.
 func manifests(t *testing.T, dir string) []ocispecs.Manifest {
 	t.Helper()
+	var out []ocispecs.Manifest
+	eachManifest(t, dir, func(d ocispecs.Descriptor) {
+		if d.Annotations["vnd.docker.reference.type"] == "attestation-manifest" {
+			return
+		}
+		var m ocispecs.Manifest
+		ReadJSON(t, blob(dir, d), &m)
+		out = append(out, m)
+	})
+	return out
+}
+
+// eachManifest calls fn with the descriptor of every manifest of a layout,
+// through its indexes (attestation manifests too).
+func eachManifest(t *testing.T, dir string, fn func(ocispecs.Descriptor)) {
+	t.Helper()
 	var idx ocispecs.Index
 	ReadJSON(t, filepath.Join(dir, "index.json"), &idx)
-	var out []ocispecs.Manifest
 	var walk func(ds []ocispecs.Descriptor)
 	walk = func(ds []ocispecs.Descriptor) {
 		for _, d := range ds {
@@ -72,17 +88,11 @@ func manifests(t *testing.T, dir string) []ocispecs.Manifest {
 				ReadJSON(t, blob(dir, d), &sub)
 				walk(sub.Manifests)
 			case ocispecs.MediaTypeImageManifest, "application/vnd.docker.distribution.manifest.v2+json":
-				if d.Annotations["vnd.docker.reference.type"] == "attestation-manifest" {
-					continue
-				}
-				var m ocispecs.Manifest
-				ReadJSON(t, blob(dir, d), &m)
-				out = append(out, m)
+				fn(d)
 			}
 		}
 	}
 	walk(idx.Manifests)
-	return out
 }
 
 func blob(dir string, d ocispecs.Descriptor) string {
@@ -92,5 +102,49 @@ func blob(dir string, d ocispecs.Descriptor) string {
 // Blobs are the paths of every blob of a layout.
 func Blobs(dir string) []string {
 	out, _ := filepath.Glob(filepath.Join(dir, "blobs/sha256/*"))
+	return out
+}
+
+// SBOMs are the SPDX documents of an OCI layout's attestation manifests,
+// by the platform of the image each attests (os/arch): the predicate of
+// every in-toto statement whose predicate type is SPDX's.
+func SBOMs(t *testing.T, dir string) map[string][][]byte {
+	t.Helper()
+	platformOf := map[string]string{} // image manifest digest → os/arch
+	var attests []ocispecs.Descriptor
+	eachManifest(t, dir, func(d ocispecs.Descriptor) {
+		if d.Annotations["vnd.docker.reference.type"] == "attestation-manifest" {
+			attests = append(attests, d)
+			return
+		}
+		var m ocispecs.Manifest
+		ReadJSON(t, blob(dir, d), &m)
+		var c ocispecs.Image
+		ReadJSON(t, blob(dir, m.Config), &c)
+		platformOf[d.Digest.String()] = c.OS + "/" + c.Architecture
+	})
+	out := map[string][][]byte{}
+	for _, d := range attests {
+		p, ok := platformOf[d.Annotations["vnd.docker.reference.digest"]]
+		if !ok {
+			t.Fatalf("attestation manifest %s attests no image of the layout", d.Digest)
+		}
+		var m ocispecs.Manifest
+		ReadJSON(t, blob(dir, d), &m)
+		for _, l := range m.Layers {
+			if l.Annotations["in-toto.io/predicate-type"] != "https://spdx.dev/Document" {
+				continue
+			}
+			var st struct {
+				PredicateType string          `json:"predicateType"`
+				Predicate     json.RawMessage `json:"predicate"`
+			}
+			ReadJSON(t, blob(dir, l), &st)
+			if st.PredicateType != "https://spdx.dev/Document" {
+				t.Fatalf("%s: an SPDX layer holds a statement of %s", p, st.PredicateType)
+			}
+			out[p] = append(out[p], st.Predicate)
+		}
+	}
 	return out
 }
