@@ -187,6 +187,10 @@ func (b *builder) readPythonProject(ctx context.Context, e pythonEntry, pp *pyth
 	if pp.lock, err = pywheel.ReadLock(dt); err != nil {
 		return b.specError(e.pathKey, err)
 	}
+	if u := pp.lock.Unsupported(); len(u) > 0 {
+		return b.specError(e.pathKey, errors.Errorf("uv.lock: %s %s comes from a %s source: only packages from an index (with their hashes in the lock) are built so far",
+			u[0].Name, u[0].Version, u[0].Other))
+	}
 	return nil
 }
 

@@ -139,8 +139,9 @@ func (b PythonBuild) Venv() (llb.State, error) {
 		// BuildKit downloads the sdist and checks it against the lock.
 		sdist := llb.HTTP(p.Sdist.URL, llb.Checksum(digest.Digest(p.Sdist.Hash)), llb.Filename(file),
 			llb.WithCustomName(SharedPrefix+"download "+file))
-		opts = append(opts, llb.AddMount(path.Join(pySdists, name), sdist, llb.Readonly))
-		list = append(list, name+"="+p.Version+"="+name+"/"+file)
+		// By version too: a lock may hold two versions of a package.
+		opts = append(opts, llb.AddMount(path.Join(pySdists, name, p.Version), sdist, llb.Readonly))
+		list = append(list, name+"="+p.Version+"="+path.Join(name, p.Version, file))
 	}
 	opts = append(opts, llb.AddEnv("UNBUILT", strings.Join(list, " ")))
 	if len(list) > 0 && o.CrossCompile {

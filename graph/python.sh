@@ -51,7 +51,10 @@ mkdir -p $wheels
 # isolated mode, without PYTHONPATH) and names it in $confname.
 target_sysconfig() {
 	[ -z "${confname:-}" ] || return 0
-	conf=$(ls "$TARGET"/usr/local/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py "$TARGET"/usr/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py 2>/dev/null | head -n 1)
+	# The official images' own Python first: a python:X-bookworm image also
+	# holds Debian's python3 under /usr.
+	conf=$(ls "$TARGET"/usr/local/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py 2>/dev/null | head -n 1) || :
+	[ -n "$conf" ] || conf=$(ls "$TARGET"/usr/lib/python"$PYTHON_VERSION"/_sysconfigdata_*.py 2>/dev/null | head -n 1) || :
 	[ -n "$conf" ] || fail "the target image has no _sysconfigdata_*.py of Python $PYTHON_VERSION (the official python images have it)"
 	confname=target${conf##*/_sysconfigdata}
 	stdlib=$("$py" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')
@@ -68,8 +71,14 @@ cross() {
 	run "$label" env SOURCE_DATE_EPOCH=315532800 ${cc:+LDSHARED="$cc -shared"} \
 		_PYTHON_HOST_PLATFORM="linux-$MACHINE" _PYTHON_SYSCONFIGDATA_NAME="$confname" "$@"
 }
+# build_wheel LABEL DIR OUT: the wheel is the one file in OUT, which
+# build_wheel prints (a backend may spell the name otherwise: zope.interface).
 build_wheel() {
-	cross "$1 for $MACHINE" env UV_CACHE_DIR=/tmp/strata-build-cache uv build --wheel --python "$py" -o $wheels "$2"
+	cross "$1 for $MACHINE" env UV_CACHE_DIR=/tmp/strata-build-cache uv build --wheel --python "$py" -o "$3" "$2"
+	set -- "$1" "$2" "$3" "$3"/*.whl
+	[ $# = 4 ] && [ -f "$4" ] || fail "$1: uv build made no wheel"
+	cp "$4" $wheels/
+	echo "$wheels/${4##*/}"
 }
 cd "$APP_DIR"
 dest=${VENV:-}
@@ -78,9 +87,7 @@ if [ "${PROJECT:-}" = 1 ]; then
 	# Built from a copy at a fixed path: build backends write into the
 	# source tree, which is mounted read-only.
 	cp -a "$APP_DIR/." /tmp/strata-project
-	build_wheel "the project" /tmp/strata-project
-	whl=$(ls $wheels/*.whl | head -n 1) || :
-	[ -n "$whl" ] || fail "the project: uv build made no wheel"
+	whl=$(build_wheel "the project" /tmp/strata-project /tmp/strata-build/project)
 	run "install the project for $PLATFORM" uv pip install --python "$VENV/bin/python" --python-platform "$PLATFORM" \
 		--python-version "$PYTHON_VERSION" --no-deps --no-build "$whl"
 	# Byte-code of the project's files (the others' is the dependency step's).
@@ -96,8 +103,16 @@ elif [ -n "${REQUIREMENTS:-}" ]; then
 	# builds what has no wheel for it with the target's compilers, in a
 	# cache of the target's own (uv's cache of built wheels does not key on
 	# the compiler).
-	run "uv venv" uv venv --quiet --allow-existing --python "$py" "$VENV"
-	set -- --python "$VENV/bin/python" --python-platform "$PLATFORM" --python-version "$PYTHON_VERSION" -r "$REQUIREMENTS"
+	if [ -n "${SITE:-}" ]; then
+		set -- --target "$SITE" --python "$py"
+		dest=$SITE
+		lib=$SITE
+	else
+		run "uv venv" uv venv --quiet --allow-existing --python "$py" "$VENV"
+		set -- --python "$VENV/bin/python"
+		lib=$VENV/lib
+	fi
+	set -- "$@" --python-platform "$PLATFORM" --python-version "$PYTHON_VERSION" -r "$REQUIREMENTS"
 	# As pip: a file with hashes installs only what its hashes name.
 	if grep -q -e '--hash[= ]' "$REQUIREMENTS"; then set -- "$@" --require-hashes; fi
 	if [ "$CROSS" = 1 ]; then
@@ -105,7 +120,9 @@ elif [ -n "${REQUIREMENTS:-}" ]; then
 	else
 		run "$REQUIREMENTS for $PLATFORM (python.cross_compile is off)" uv pip install --no-build "$@"
 	fi
-	"$py" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$VENV/lib" >/dev/null || fail "compileall failed"
+	# Console scripts of a function's packages: their #! is this build's.
+	if [ -n "${SITE:-}" ]; then rm -rf "$SITE/bin"; fi
+	"$py" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$lib" >/dev/null || fail "compileall failed"
 else
 if [ -n "${SITE:-}" ]; then
 	into="--target $SITE --python $py"
@@ -115,7 +132,7 @@ else
 	into="--python $VENV/bin/python"
 fi
 # shellcheck disable=SC2086 # EXPORT is a list of flags
-run "uv.lock" uv export --locked --no-emit-project --format requirements-txt --no-header --no-annotate $EXPORT -o /tmp/all.txt
+run "uv.lock" uv export --locked --no-emit-project --emit-index-url --format requirements-txt --no-header --no-annotate $EXPORT -o /tmp/all.txt
 # What the install takes for this target, its markers evaluated by uv.
 # shellcheck disable=SC2086 # into is a list of flags
 run "uv pip install --dry-run" uv pip install --dry-run $into --python-platform "$PLATFORM" \
@@ -133,19 +150,18 @@ for u in $UNBUILT; do
 		fail "$name $version has no wheel for $PLATFORM (Python $PYTHON_VERSION) and python.cross_compile is off"
 	fi
 	# A fixed directory: the path is in the objects' debug info.
-	src=/tmp/strata-src/$name
+	src=/tmp/strata-src/$name/$version
 	mkdir -p "$src"
-	"$py" -c 'import shutil, sys; shutil.unpack_archive(sys.argv[1], sys.argv[2])' "/strata/sdist/$sdist" "$src"
+	"$py" -c 'import shutil, sys; shutil.unpack_archive(sys.argv[1], sys.argv[2])' "/strata/sdist/$sdist" "$src" ||
+		fail "$name $version: its sdist $sdist could not be unpacked"
 	top=$(find "$src" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 	[ -f "$top/pyproject.toml" ] || [ -f "$top/setup.py" ] || fail "$name $version: its sdist $sdist holds no pyproject.toml or setup.py"
-	build_wheel "$name $version" "$top"
-	whl=$(ls $wheels/*.whl | grep -i "/$(echo "$name" | tr - _)-" | head -n 1) || :
-	[ -n "$whl" ] || fail "$name $version: uv build made no wheel"
+	whl=$(build_wheel "$name $version" "$top" "/tmp/strata-build/$name/$version")
 	echo "$name==$version --hash=sha256:$(sha256sum "$whl" | cut -d' ' -f1)" >>/tmp/local.txt
 	skip="$skip --no-emit-package $name"
 done
 # shellcheck disable=SC2086 # EXPORT and skip are lists of flags
-run "uv.lock" uv export --frozen --no-emit-project --format requirements-txt --no-header --no-annotate $EXPORT $skip -o /tmp/req.txt
+run "uv.lock" uv export --frozen --no-emit-project --emit-index-url --format requirements-txt --no-header --no-annotate $EXPORT $skip -o /tmp/req.txt
 # shellcheck disable=SC2086 # into is a list of flags
 run "install for $PLATFORM" uv pip install $into --python-platform "$PLATFORM" --python-version "$PYTHON_VERSION" \
 	--require-hashes --no-deps --no-build --find-links $wheels -r /tmp/req.txt -r /tmp/local.txt

@@ -105,8 +105,10 @@ func addedObjects(c CheckRequest) ([]string, error) {
 				return nil
 			}
 			in := path.Join("/", a.At, filepath.ToSlash(rel))
-			// A unique name: two packages may hold files of the same name.
-			out = append(out, strings.ReplaceAll(strings.TrimPrefix(in, "/"), "/", "%")+"="+in)
+			// A unique name (two packages may hold files of the same name)
+			// without "=", which would end it.
+			name := strings.NewReplacer("/", "%", "=", "%3D").Replace(strings.TrimPrefix(in, "/"))
+			out = append(out, name+"="+in)
 			return nil
 		})
 		if err != nil {

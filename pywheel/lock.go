@@ -28,6 +28,24 @@ type Package struct {
 	// Markers are the lock's resolution markers of this version: it is
 	// installed only where one of them holds (none: everywhere).
 	Markers []string
+	// Project tells the project itself (its source is ".").
+	Project bool
+	// Other is the kind of a source that is neither an index nor the
+	// project (git, path, url, directory, editable): "" for those.
+	Other string
+}
+
+// Unsupported are the packages the lock takes from a git repository, a
+// URL, a path or a workspace member rather than an index: their files are
+// not in the lock with hashes, nor in the dependency step's inputs.
+func (l *Lock) Unsupported() []Package {
+	var out []Package
+	for _, p := range l.Packages {
+		if p.Other != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // File is a distribution file of a package.
@@ -66,6 +84,14 @@ func ReadLock(data []byte) (*Lock, error) {
 		pk := Package{Name: p.Name, Version: p.Version, Sdist: p.Sdist, Wheels: p.Wheels, Markers: p.Markers}
 		if r, ok := p.Source["registry"].(string); ok {
 			pk.Registry = r
+		}
+		pk.Project = p.Source["editable"] == "." || p.Source["virtual"] == "."
+		if pk.Registry == "" && !pk.Project {
+			for _, k := range []string{"git", "path", "url", "directory", "editable", "virtual"} {
+				if _, ok := p.Source[k]; ok {
+					pk.Other = k
+				}
+			}
 		}
 		if pk.Sdist != nil && (pk.Sdist.URL == "" || !sha256Hash.MatchString(pk.Sdist.Hash)) {
 			pk.Sdist = nil // a local sdist (path = ...) or an unchecked one: uv handles it

@@ -151,3 +151,34 @@ wheels = [
 		t.Error("a lock of another version")
 	}
 }
+
+// Packages from git, a path or a URL are named as unsupported; the
+// project itself and index packages are not.
+func TestUnsupportedSources(t *testing.T) {
+	l, err := ReadLock([]byte(`version = 1
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { editable = "." }
+
+[[package]]
+name = "lib"
+version = "1.0"
+source = { git = "https://example.com/lib.git?rev=abc#abc" }
+
+[[package]]
+name = "six"
+version = "1.17.0"
+source = { registry = "https://pypi.org/simple" }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := l.Unsupported()
+	if len(u) != 1 || u[0].Name != "lib" || u[0].Other != "git" {
+		t.Errorf("unsupported: %+v", u)
+	}
+	if !l.Packages[0].Project || l.Packages[2].Project {
+		t.Errorf("project flags: %+v", l.Packages)
+	}
+}

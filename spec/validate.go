@@ -273,6 +273,8 @@ func (o *PythonOptions) validate(c *errs, s *Spec, p string) {
 		checkContextPath(c, s, p+".lock", o.Lock)
 		if b := path.Base(o.Lock); b != facts.UVLock && !strings.HasSuffix(b, ".txt") {
 			c.add(s.Pos(p+".lock"), p+".lock", "lock %q: expected %s (with pyproject.toml beside it) or a requirements file (.txt)", o.Lock, facts.UVLock)
+		} else if b == facts.UVLock && path.Clean(o.Lock) != facts.UVLock {
+			c.add(s.Pos(p+".lock"), p+".lock", "lock %q: uv.lock is the project's, beside its pyproject.toml: set path to its directory", o.Lock)
 		}
 	}
 	checkPythonInstall(c, s, p, o.Version, o.Groups, o.Extras, o.Lock == "" || path.Base(o.Lock) == facts.UVLock, o.UV)
