@@ -97,6 +97,14 @@ func TestPythonApp(t *testing.T) {
 			t.Errorf("a .py edit re-ran the %s dependency step", p)
 		}
 	}
+	// A lock change re-runs it.
+	testenv.AppendFile(t, filepath.Join(dir, "uv.lock"), "# "+testenv.Unique()+"\n")
+	_, events = buildBoth(t, dir, "python-app")
+	for _, p := range testenv.BothPlatforms {
+		if !events.Step(t, graph.PythonDependenciesStep("python-app", platforms.MustParse(p))).Ran() {
+			t.Errorf("a lock change left the %s dependency step cached", p)
+		}
+	}
 }
 
 // TestPythonErrors: what goes wrong in a Python app's build ends the
