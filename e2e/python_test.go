@@ -96,6 +96,10 @@ func TestPythonApp(t *testing.T) {
 		if events.Step(t, graph.PythonDependenciesStep("python-app", platforms.MustParse(p))).Ran() {
 			t.Errorf("a .py edit re-ran the %s dependency step", p)
 		}
+		// The check reads the image without the app's files: cached too.
+		if events.Step(t, graph.ImageCheckStep("python-app", platforms.MustParse(p))).Ran() {
+			t.Errorf("a .py edit re-ran the %s image check", p)
+		}
 	}
 	// A lock change re-runs it.
 	testenv.AppendFile(t, filepath.Join(dir, "uv.lock"), "# "+testenv.Unique()+"\n")

@@ -104,7 +104,11 @@ func (b *builder) app(ctx context.Context, target ocispecs.Platform) (platformGr
 		case a.Go != nil && b.spec.Has(b.t.Path+".go.glibc"):
 			req.Floor, req.FloorKey = a.Go.Glibc, b.t.Path+".go.glibc"
 		}
-		check, err := ai.ImageCheck(st, helper, req)
+		root := st
+		if a.Lang == "python" {
+			root = ai.LibraryRoot()
+		}
+		check, err := ai.ImageCheck(root, helper, req)
 		if err != nil {
 			return platformGraph{}, err
 		}

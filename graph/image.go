@@ -117,7 +117,18 @@ func (r AppImage) Image() (llb.State, *dockerspec.DockerOCIImage, error) {
 	appFiles := llb.Scratch().Platform(r.Platforms.Target).File(
 		llb.Copy(staging, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch}),
 		llb.WithCustomNamef("[%s] app files, fixed times (%s)", r.Name, platformString(r.Platforms.Target)))
-	layers := []llb.State{appFiles}
+	layers := append(r.lowerLayers(), appFiles)
+	if len(layers) == 1 {
+		return appFiles, r.config(), nil
+	}
+	return llb.Merge(layers, llb.WithCustomNamef("[%s] app image (%s)", r.Name, platformString(r.Platforms.Target))), r.config(), nil
+}
+
+// lowerLayers are the image's layers under the app's files: the base, the
+// packages, a Python app's venv and project.
+func (r AppImage) lowerLayers() []llb.State {
+	at := llb.WithCreatedTime(epoch)
+	var layers []llb.State
 	// A Python app's venv, then what its project adds, each a layer at
 	// facts.PythonVenv.
 	for _, v := range []struct {
@@ -144,10 +155,21 @@ func (r AppImage) Image() (llb.State, *dockerspec.DockerOCIImage, error) {
 	if !r.Base.Scratch {
 		layers = append([]llb.State{r.Base.State}, layers...)
 	}
-	if len(layers) == 1 {
-		return appFiles, r.config(), nil
+	return layers
+}
+
+// LibraryRoot is the image without the app's own files, for the check of
+// a Python app's libraries, whose files are all in the layers below: a
+// source edit then leaves the check cached.
+func (r AppImage) LibraryRoot() llb.State {
+	layers := r.lowerLayers()
+	switch len(layers) {
+	case 0:
+		return llb.Scratch().Platform(r.Platforms.Target)
+	case 1:
+		return layers[0]
 	}
-	return llb.Merge(layers, llb.WithCustomNamef("[%s] app image (%s)", r.Name, platformString(r.Platforms.Target))), r.config(), nil
+	return llb.Merge(layers, llb.WithCustomNamef("[%s] the image's libraries (%s)", r.Name, platformString(r.Platforms.Target)))
 }
 
 // config is the base's image config with the app's settings applied.
