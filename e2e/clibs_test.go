@@ -110,7 +110,7 @@ func TestGoCgoSQLite(t *testing.T) {
 	testenv.AppendFile(t, filepath.Join(dir, "main.go"), "\n// "+testenv.Unique()+"\n")
 	_, events := buildBoth(t, dir, "go-sqlite")
 	for _, arch := range []string{"amd64", "arm64"} {
-		if s := events.Step(t, graph.AptStep([]string{"libsqlite3-dev"}, arch, "bookworm")); s.Ran() {
+		if s := events.Step(t, graph.AptStep(arch, "bookworm", []string{"libsqlite3-dev"}, []string{"libsqlite3-0"})); s.Ran() {
 			t.Errorf("a source edit re-ran the %s sysroot", arch)
 		}
 	}
@@ -203,7 +203,7 @@ func TestRustOpenSSL(t *testing.T) {
 		t.Error("a source edit did not compile again")
 	}
 	for _, arch := range []string{"amd64", "arm64"} {
-		if events.Step(t, graph.AptStep([]string{"libssl-dev"}, arch, "bookworm")).Ran() {
+		if events.Step(t, graph.AptStep(arch, "bookworm", []string{"libssl-dev"}, []string{"libssl3", "ca-certificates"})).Ran() {
 			t.Errorf("a source edit re-ran the %s sysroot", arch)
 		}
 	}

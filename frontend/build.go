@@ -72,14 +72,15 @@ func newBuilder(c gwclient.Client, bc *dockerui.Client, s *spec.Spec, sm *llb.So
 		}
 	}
 	b := &builder{
-		bc:     bc,
-		c:      c,
-		spec:   s,
-		t:      t,
-		sm:     sm,
-		inputs: map[string]*inputEntry{},
-		loc:    locator(s, sm),
-		build:  buildPlatform(bc),
+		bc:          bc,
+		c:           c,
+		spec:        s,
+		t:           t,
+		sm:          sm,
+		inputs:      map[string]*inputEntry{},
+		debianTrees: map[string]llb.State{},
+		loc:         locator(s, sm),
+		build:       buildPlatform(bc),
 	}
 	b.failures = newFailures(len(b.targetPlatforms()))
 	for _, p := range b.targetPlatforms() {
@@ -117,6 +118,9 @@ type builder struct {
 	rust      map[string]*rustEntry // by app name, guarded by inputsMu
 	// python are the Python apps' projects, by app name; guarded by inputsMu.
 	python map[string]*pythonProject
+	// debianTrees are the run-time packages unpacked in the apt step of a
+	// sysroot, by graph.DebianPackages.Key; guarded by inputsMu.
+	debianTrees map[string]llb.State
 	// usesHelper tells that a graph runs the helper; guarded by inputsMu.
 	usesHelper bool
 	loc        func(string) locOpt

@@ -339,9 +339,9 @@ func TestImageRuntimePackages(t *testing.T) {
 	var merge *pb.MergeOp
 	for _, op := range ops(t, st) {
 		if e := op.GetExec(); e != nil {
-			if op.Platform.Architecture != "amd64" || !slices.Contains(e.Meta.Env, "PACKAGES=libssl3") ||
-				!slices.Contains(e.Meta.Env, "SKIP=libc6") || !slices.Contains(e.Meta.Env, "MERGED_USR=1") ||
-				!slices.Contains(e.Meta.Env, "STATUS=/strata-status/status") {
+			if op.Platform.Architecture != "amd64" || !slices.Contains(e.Meta.Env, "PACKAGES_1=libssl3") ||
+				!slices.Contains(e.Meta.Env, "SKIP_1=libc6") || !slices.Contains(e.Meta.Env, "MERGED_USR_1=1") ||
+				!slices.Contains(e.Meta.Env, "STATUS_1=/strata-status_1/status") {
 				t.Errorf("exec %v on %s, env %v", e.Meta.Args, op.Platform.Architecture, e.Meta.Env)
 			}
 		}

@@ -40,10 +40,15 @@ func AssembleLayerStep(layer, runtime string, target ocispecs.Platform) string {
 	return StepPrefix(layer) + "assemble layer for " + runtime + " (" + platformString(target) + ")"
 }
 
-// AptStep is the step that resolves and unpacks Debian packages for one
-// architecture (a layer's sources, an app's sysroot or run-time packages).
-func AptStep(packages []string, arch, suite string) string {
-	return SharedPrefix + "apt: " + strings.Join(packages, " ") + " for " + arch + " (" + suite + ")"
+// AptStep is the step that resolves and unpacks sets of Debian packages
+// for one architecture (a layer's sources; an app's sysroot and run-time
+// packages, in one step when they come from the same archive).
+func AptStep(arch, suite string, sets ...[]string) string {
+	names := make([]string, len(sets))
+	for i, s := range sets {
+		names[i] = strings.Join(s, " ")
+	}
+	return SharedPrefix + "apt: " + strings.Join(names, " + ") + " for " + arch + " (" + suite + ")"
 }
 
 // SharedPrefix starts the name of a step whose result any app or layer

@@ -27,7 +27,11 @@ type Sysroots struct {
 	Build    ocispecs.Platform
 	Debian   DebianArchive
 	Loc      Locator
-	trees    map[string]llb.State
+	// Unpack, when set, makes a sysroot's tree instead of an apt step of
+	// its own: the frontend unpacks the run-time packages of the same
+	// architecture in the same step.
+	Unpack func(DebianPackages) llb.State
+	trees  map[string]llb.State
 }
 
 // For is the sysroot of a target platform, made once per architecture;
@@ -45,9 +49,14 @@ func (s *Sysroots) For(p ocispecs.Platform) (zigcc.Sysroot, error) {
 		s.trees = map[string]llb.State{}
 	}
 	if _, ok := s.trees[dir]; !ok {
-		s.trees[dir] = DebianPackages{Name: s.Name, Apt: s.Apt, Build: s.Build, Arch: arch,
+		d := DebianPackages{Name: s.Name, Apt: s.Apt, Build: s.Build, Arch: arch,
 			Suite: s.Debian.Suite, Mirror: s.Debian.Mirror, Security: s.Debian.Security, Packages: s.Packages,
-			Skip: zigcc.LibcPackages, LinksAt: dir, Loc: s.Loc, SpecPath: "apps." + s.Name + ".build_packages"}.Unpacked()
+			Skip: zigcc.LibcPackages, LinksAt: dir, Loc: s.Loc, SpecPath: "apps." + s.Name + ".build_packages"}
+		if s.Unpack != nil {
+			s.trees[dir] = s.Unpack(d)
+		} else {
+			s.trees[dir] = d.Unpacked()
+		}
 	}
 	return zigcc.Sysroot{Dir: dir, Multiarch: arch.Multiarch}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/strata-build/strata/facts"
 )
 
 const sysrootSpec = rustSpec + "    build_packages: [libssl-dev]\n"
@@ -56,18 +57,18 @@ func TestRustSysroot(t *testing.T) {
 	var apts []*pb.ExecOp
 	for _, op := range execs(t, out) {
 		e := op.GetExec()
-		if envOf(e, "PACKAGES") == "" {
+		if envOf(e, "PACKAGES_1") == "" {
 			continue
 		}
 		apts = append(apts, e)
 		if op.Platform.Architecture != "amd64" {
 			t.Errorf("apt for %s runs on %s", envOf(e, "ARCH"), op.Platform.Architecture)
 		}
-		if skip := strings.Fields(envOf(e, "SKIP")); !slices.Contains(skip, "libc6-dev") {
+		if skip := strings.Fields(envOf(e, "SKIP_1")); !slices.Contains(skip, "libc6-dev") {
 			t.Errorf("the sysroot unpacks glibc's packages (SKIP=%v): zig brings the target's libc", skip)
 		}
-		if !strings.HasPrefix(envOf(e, "LINKS_AT"), "/strata/sysroot/") {
-			t.Errorf("LINKS_AT = %q", envOf(e, "LINKS_AT"))
+		if !strings.HasPrefix(envOf(e, "LINKS_AT_1"), "/strata/sysroot/") {
+			t.Errorf("LINKS_AT = %q", envOf(e, "LINKS_AT_1"))
 		}
 	}
 	if len(apts) != 2 {
@@ -133,5 +134,50 @@ func TestGoCgoSysroot(t *testing.T) {
 	arm.Zig = g.Zig
 	if _, err := arm.Binary(); err == nil || !strings.Contains(err.Error(), "cgo") {
 		t.Errorf("cgo for arm/v7: %v", err)
+	}
+}
+
+// A sysroot and the run-time packages of the same architecture and archive
+// are made by one apt step, each set to its own output with its own
+// options; sets from different archives are refused.
+func TestUnpackedTogether(t *testing.T) {
+	archive := DebianPackages{Name: "web", Apt: llb.Image("docker.io/library/debian:bookworm"), Build: amd64,
+		Arch: facts.DebianArchs[1], Suite: "bookworm", Mirror: "http://deb.debian.org/debian", Security: true}
+	sysroot, runtime := archive, archive
+	sysroot.Packages, sysroot.Skip, sysroot.LinksAt = []string{"libssl-dev"}, []string{"libc6-dev"}, "/strata/sysroot/aarch64-linux-gnu"
+	runtime.Packages, runtime.MergedUsr, runtime.Status = []string{"libssl3", "ca-certificates"}, true, &[]byte{}
+	trees, err := UnpackedTogether(sysroot, runtime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var apts []*pb.Op
+	for _, tree := range trees {
+		for _, op := range execs(t, tree) {
+			apts = append(apts, op)
+		}
+	}
+	if len(apts) != 2 || apts[0].GetExec().Meta.String() != apts[1].GetExec().Meta.String() {
+		t.Fatalf("%d apt execs for two trees, want the same one", len(apts))
+	}
+	e := apts[0].GetExec()
+	want := map[string]string{
+		"SETS": "2", "PACKAGES_1": "libssl-dev", "OUT_1": "/out/1", "SKIP_1": "libc6-dev", "LINKS_AT_1": "/strata/sysroot/aarch64-linux-gnu",
+		"PACKAGES_2": "libssl3 ca-certificates", "OUT_2": "/out/2", "MERGED_USR_2": "1", "STATUS_2": "/strata-status_2/status",
+		"SKIP_2": "", "LINKS_AT_2": "", "MERGED_USR_1": "", "STATUS_1": "",
+	}
+	for k, v := range want {
+		if got := envOf(e, k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	for i, out := range []string{"/out/1", "/out/2"} {
+		if m := mountAt(e, out); m == nil || m.Output < 0 {
+			t.Errorf("set %d has no output at %s", i+1, out)
+		}
+	}
+	other := runtime
+	other.Suite = "bullseye"
+	if _, err := UnpackedTogether(sysroot, other); err == nil || !strings.Contains(err.Error(), "different archives") {
+		t.Errorf("sets of two suites: %v", err)
 	}
 }
