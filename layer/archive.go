@@ -3,6 +3,7 @@ package layer
 import (
 	"archive/tar"
 	"archive/zip"
+	"compress/flate"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -28,6 +29,12 @@ var (
 	zipEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 	zipEnd   = time.Date(2107, 12, 31, 23, 59, 58, 0, time.UTC)
 )
+
+// compressionLevel is the deflate level of zip entries and of tar.gz: the
+// default (6), as gzip and zip use. The best level (9) took 3.4x as long
+// on the FFmpeg layer (232 MiB of programs and libraries: 19.7 s against
+// 5.8 s on one core) for an archive 0.1 % smaller (99.3 against 99.4 MiB).
+const compressionLevel = flate.DefaultCompression
 
 // zipTime is the time of every entry of a zip for mtime (SOURCE_DATE_EPOCH):
 // in UTC, to the two seconds of an MS-DOS time so that every time field of
@@ -66,7 +73,7 @@ func (l *Layer) writeArchive(w io.Writer, root, format string, mtime time.Time, 
 		}
 		aw = newZipArchive(zip.NewWriter(w), t)
 	case facts.TarGz:
-		gz, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+		gz, err := gzip.NewWriterLevel(w, compressionLevel)
 		if err != nil {
 			return err
 		}

@@ -23,8 +23,8 @@ type deflated struct {
 }
 
 // writeZipEntries writes the entries of a zip in order while compressing
-// the next files on every core: best compression of a 200 MB layer takes
-// half a minute on one. Each entry is compressed on its own, so the bytes
+// the next files on every core: compressing a 200 MB layer takes seconds
+// on one. Each entry is compressed on its own, so the bytes
 // are the same whatever the scheduling. Past lim, or on any error, every
 // worker stops, and none is left running on return.
 func (l *Layer) writeZipEntries(z *zipArchive, r rootFS, lim *budget) error {
@@ -87,7 +87,7 @@ func (l *Layer) writeZipEntries(z *zipArchive, r rootFS, lim *budget) error {
 	return nil
 }
 
-// deflate compresses a file at the best level, counting its output in lim,
+// deflate compresses a file at compressionLevel, counting its output in lim,
 // until it is done, the archive is over lim or done is closed.
 func deflate(file string, lim *budget, done <-chan struct{}) deflated {
 	f, err := os.Open(file)
@@ -100,7 +100,7 @@ func deflate(file string, lim *budget, done <-chan struct{}) deflated {
 		return deflated{err: err}
 	}
 	buf := &pendingWriter{lim: lim, done: done}
-	fw, err := flate.NewWriter(buf, flate.BestCompression)
+	fw, err := flate.NewWriter(buf, compressionLevel)
 	if err != nil {
 		return deflated{err: err}
 	}
