@@ -117,6 +117,18 @@ func TestGoCgoSQLite(t *testing.T) {
 	if !events.Step(t, graph.StepPrefix("go-sqlite")+"go build . (linux/arm64)").Ran() {
 		t.Error("a source edit did not compile again")
 	}
+	// A run-time package added re-runs the apt step that also makes the
+	// sysroot; the sysroot comes out the same, so nothing compiles again.
+	testenv.EditFile(t, filepath.Join(dir, "strata.yaml"), "packages: [libsqlite3-0]", "packages: [libsqlite3-0, tzdata]")
+	_, events = buildBoth(t, dir, "go-sqlite")
+	for _, arch := range []string{"amd64", "arm64"} {
+		if !events.Step(t, graph.AptStep(arch, "bookworm", []string{"libsqlite3-dev"}, []string{"libsqlite3-0", "tzdata"})).Ran() {
+			t.Errorf("a run-time package added left the %s apt step cached", arch)
+		}
+		if events.Step(t, graph.StepPrefix("go-sqlite")+"go build . (linux/"+arch+")").Ran() {
+			t.Errorf("a run-time package added compiled %s again: its sysroot changed", arch)
+		}
+	}
 }
 
 // TestGoCgoBundledSQLite: the driver's own SQLite, compiled by zig with
