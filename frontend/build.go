@@ -78,6 +78,7 @@ func newBuilder(c gwclient.Client, bc *dockerui.Client, s *spec.Spec, sm *llb.So
 		t:           t,
 		sm:          sm,
 		inputs:      map[string]*inputEntry{},
+		bases:       map[string]*baseEntry{},
 		debianTrees: map[string]llb.State{},
 		loc:         locator(s, sm),
 		build:       buildPlatform(bc),
@@ -109,6 +110,7 @@ type builder struct {
 
 	inputsMu sync.Mutex
 	inputs   map[string]*inputEntry
+	bases    map[string]*baseEntry // app base images read, by reference and platform
 	// marshalMu makes the platforms' graphs marshal one at a time: they
 	// share states (the toolchains, a Rust build), and BuildKit's llb
 	// computes some of a state's values lazily with unguarded writes (a

@@ -96,8 +96,30 @@ func (b *builder) resolveInput(ctx context.Context, name, ref string, p ocispecs
 }
 
 // baseImage resolves an app's base image for the target platform and
-// reads its account files, which the app files extends.
+// reads its account files, which the app files extends. Read once per
+// build: the app's archive, a sysroot's run-time packages and the
+// platform's image all ask for it.
 func (b *builder) baseImage(ctx context.Context, ref string, target ocispecs.Platform) (graph.Base, error) {
+	key := ref + "|" + platforms.FormatAll(target)
+	b.inputsMu.Lock()
+	e, ok := b.bases[key]
+	if !ok {
+		e = &baseEntry{}
+		b.bases[key] = e
+	}
+	b.inputsMu.Unlock()
+	e.once.Do(func() { e.base, e.err = b.readBase(ctx, ref, target) })
+	return e.base, e.err
+}
+
+type baseEntry struct {
+	once sync.Once
+	base graph.Base
+	err  error
+}
+
+// readBase is baseImage's work.
+func (b *builder) readBase(ctx context.Context, ref string, target ocispecs.Platform) (graph.Base, error) {
 	if ref == "scratch" {
 		return graph.Base{Scratch: true}, nil
 	}
