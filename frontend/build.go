@@ -16,6 +16,7 @@ import (
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/strata-build/strata/graph"
 	"github.com/strata-build/strata/layer"
 	"github.com/strata-build/strata/spec"
 )
@@ -77,8 +78,8 @@ func newBuilder(c gwclient.Client, bc *dockerui.Client, s *spec.Spec, sm *llb.So
 		spec:        s,
 		t:           t,
 		sm:          sm,
-		inputs:      map[string]*inputEntry{},
-		bases:       map[string]*baseEntry{},
+		inputs:      map[string]*onceEntry[*resolved]{},
+		bases:       map[string]*onceEntry[graph.Base]{},
 		debianTrees: map[string]llb.State{},
 		loc:         locator(s, sm),
 		build:       buildPlatform(bc),
@@ -109,8 +110,8 @@ type builder struct {
 	sm   *llb.SourceMap
 
 	inputsMu sync.Mutex
-	inputs   map[string]*inputEntry
-	bases    map[string]*baseEntry // app base images read, by reference and platform
+	inputs   map[string]*onceEntry[*resolved]
+	bases    map[string]*onceEntry[graph.Base] // app base images read, by reference and platform
 	// marshalMu makes the platforms' graphs marshal one at a time: they
 	// share states (the toolchains, a Rust build), and BuildKit's llb
 	// computes some of a state's values lazily with unguarded writes (a

@@ -31,22 +31,30 @@ type resolved struct {
 func (b *builder) input(ctx context.Context, name, ref string, p ocispecs.Platform) (*resolved, error) {
 	// Resolved once per build, so that every target platform's steps use
 	// the same toolchain even if a tag moves meanwhile.
-	key := name + "|" + ref + "|" + platforms.FormatAll(p)
-	b.inputsMu.Lock()
-	e, ok := b.inputs[key]
-	if !ok {
-		e = &inputEntry{}
-		b.inputs[key] = e
-	}
-	b.inputsMu.Unlock()
-	e.once.Do(func() { e.res, e.err = b.resolveInput(ctx, name, ref, p) })
-	return e.res, e.err
+	return once(&b.inputsMu, b.inputs, name+"|"+ref+"|"+platforms.FormatAll(p),
+		func() (*resolved, error) { return b.resolveInput(ctx, name, ref, p) })
 }
 
-type inputEntry struct {
+// onceEntry is a value made once, and the error of making it.
+type onceEntry[T any] struct {
 	once sync.Once
-	res  *resolved
+	v    T
 	err  error
+}
+
+// once is the value of key in m, made by mk the first time it is asked
+// for; mu guards m, not the making, so that different keys are made at
+// once and the same key waits for its one making.
+func once[T any](mu *sync.Mutex, m map[string]*onceEntry[T], key string, mk func() (T, error)) (T, error) {
+	mu.Lock()
+	e, ok := m[key]
+	if !ok {
+		e = &onceEntry[T]{}
+		m[key] = e
+	}
+	mu.Unlock()
+	e.once.Do(func() { e.v, e.err = mk() })
+	return e.v, e.err
 }
 
 func (b *builder) resolveInput(ctx context.Context, name, ref string, p ocispecs.Platform) (*resolved, error) {
@@ -100,22 +108,8 @@ func (b *builder) resolveInput(ctx context.Context, name, ref string, p ocispecs
 // build: the app's archive, a sysroot's run-time packages and the
 // platform's image all ask for it.
 func (b *builder) baseImage(ctx context.Context, ref string, target ocispecs.Platform) (graph.Base, error) {
-	key := ref + "|" + platforms.FormatAll(target)
-	b.inputsMu.Lock()
-	e, ok := b.bases[key]
-	if !ok {
-		e = &baseEntry{}
-		b.bases[key] = e
-	}
-	b.inputsMu.Unlock()
-	e.once.Do(func() { e.base, e.err = b.readBase(ctx, ref, target) })
-	return e.base, e.err
-}
-
-type baseEntry struct {
-	once sync.Once
-	base graph.Base
-	err  error
+	return once(&b.inputsMu, b.bases, ref+"|"+platforms.FormatAll(target),
+		func() (graph.Base, error) { return b.readBase(ctx, ref, target) })
 }
 
 // readBase is baseImage's work.
