@@ -53,7 +53,10 @@ type pythonEntry struct {
 	// ("" when it has none) unless the spec gave one; it returns the spec
 	// key of the version, where an error about it points.
 	settle func(projectVersion string) error
-	given  bool // the spec gives the version: .python-version is not read
+	// given says whether the spec gives the version (then .python-version
+	// is not read). A func: the first platform's settle writes the version
+	// while another platform's entry is made.
+	given func() bool
 	// app entries may install from a requirements file (lock, the spec's
 	// python.lock) and install the project itself (project, the spec's
 	// python.project: nil to do as uv does).
@@ -80,7 +83,7 @@ func (b *builder) pythonProject(ctx context.Context, e pythonEntry) (*pythonProj
 // appPython is a Python app as a pythonEntry.
 func (b *builder) appPython(name string, a *spec.App) pythonEntry {
 	p := "apps." + name
-	return pythonEntry{name: name, pathKey: p + ".path", dir: a.Path, given: a.Python.Version != "",
+	return pythonEntry{name: name, pathKey: p + ".path", dir: a.Path, given: func() bool { return a.Python.Version != "" },
 		app: true, lock: a.Python.Lock, project: a.Python.Project,
 		spec: func() graph.PythonProject { return graph.AppProject(name, a) },
 		settle: func(v string) error {
@@ -94,7 +97,7 @@ func (b *builder) appPython(name string, a *spec.App) pythonEntry {
 func (b *builder) layerPython(name string, l *spec.Layer) pythonEntry {
 	p := "layers." + name + ".python"
 	o := l.Python
-	return pythonEntry{name: name, pathKey: p + ".path", dir: o.Path, given: o.Version != "",
+	return pythonEntry{name: name, pathKey: p + ".path", dir: o.Path, given: func() bool { return o.Version != "" },
 		spec: func() graph.PythonProject { return graph.LayerProject(name, o) },
 		settle: func(v string) error {
 			o.SetPythonVersion(v)
@@ -128,7 +131,7 @@ func (b *builder) readPythonProject(ctx context.Context, e pythonEntry, pp *pyth
 		return dt, err == nil
 	}
 	project := ""
-	if dt, ok := read(".python-version"); ok && !e.given {
+	if dt, ok := read(".python-version"); ok && !e.given() {
 		m := pythonVersionFile.FindStringSubmatch(strings.TrimSpace(string(dt)))
 		if m == nil || !slices.Contains(facts.PythonVersions, m[1]) {
 			return b.specError(e.pathKey, errors.Errorf("%s: Python %q: expected one of %s (or set python.version)",
