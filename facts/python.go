@@ -10,8 +10,12 @@ var PythonVersions = []string{"3.9", "3.10", "3.11", "3.12", "3.13"}
 const DefaultPythonVersion = "3.11"
 
 // PythonBaseImage is a Python app's default base image for a version: the
-// official image, which has the interpreter at /usr/local/bin/pythonX.Y.
-const PythonBaseImage = "python:%s-slim-bookworm"
+// official image, which has the interpreter at /usr/local/bin/pythonX.Y,
+// and Debian's PythonBaseSuite with its apt under it.
+const (
+	PythonBaseSuite = "bookworm"
+	PythonBaseImage = "python:%s-slim-" + PythonBaseSuite
+)
 
 // PythonLocks are the lock files a Python app installs from: uv's (with
 // pyproject.toml beside it) or a requirements file, read by uv's pip

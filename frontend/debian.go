@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
 	"github.com/strata-build/strata/facts"
@@ -68,6 +70,27 @@ func (b *builder) aptState(ctx context.Context, specPath string) (*resolved, err
 	return apt, nil
 }
 
+// appApt is the apt image of an app's Debian packages (archive). A Python
+// app's build image, the official python image of the build platform, is
+// Debian with apt and its archive keyring, and the build pulls it anyway:
+// apt runs there when the packages come from its suite, rather than in a
+// Debian image pulled for apt alone, which on a cold build lay between
+// the frontend and the apt step. An image given as a named context
+// ("debian", "python") keeps its role: a user's Python image may have no
+// apt.
+func (b *builder) appApt(ctx context.Context, name string, a *spec.App, archive graph.DebianArchive, specPath string) (*resolved, error) {
+	if a.Lang == "python" && archive.Suite == facts.PythonBaseSuite && !b.namedContext("debian") && !b.namedContext("python") {
+		return b.input(ctx, "python", fmt.Sprintf(facts.PythonBaseImage, a.Python.Version), b.build)
+	}
+	return b.aptState(ctx, specPath)
+}
+
+// namedContext says whether the build has the named context.
+func (b *builder) namedContext(name string) bool {
+	nc, err := b.bc.NamedContext(name, dockerui.ContextOpt{Platform: &b.build, ResolveMode: b.bc.ImageResolveMode.String()})
+	return err == nil && nc != nil
+}
+
 // runtimePackages are an app's run-time packages for the target platform,
 // unpacked, but for the packages the base image has already: the tree
 // made with the sysroot of the same architecture, if one was.
@@ -89,12 +112,12 @@ func (b *builder) runtimePackages(ctx context.Context, name string, a *spec.App,
 // platform, whose base is given.
 func (b *builder) runtimeSet(ctx context.Context, name string, a *spec.App, base graph.Base, target ocispecs.Platform) (graph.DebianPackages, error) {
 	p := "apps." + name + ".packages"
-	apt, err := b.aptState(ctx, p)
+	// The base is this platform's, already read.
+	archive := archiveOf(a, base.OSRelease)
+	apt, err := b.appApt(ctx, name, a, archive, p)
 	if err != nil {
 		return graph.DebianPackages{}, err
 	}
-	// The base is this platform's, already read.
-	archive := archiveOf(a, base.OSRelease)
 	arch, err := graph.DebianArchFor(target)
 	if err != nil {
 		return graph.DebianPackages{}, b.specError(p, err)
@@ -167,11 +190,11 @@ func (b *builder) sysroots(ctx context.Context, name string, a *spec.App) (*grap
 	if len(a.BuildPackages) == 0 {
 		return nil, nil
 	}
-	apt, err := b.aptState(ctx, "apps."+name+".build_packages")
+	archive, err := b.appArchive(ctx, name, a)
 	if err != nil {
 		return nil, err
 	}
-	archive, err := b.appArchive(ctx, name, a)
+	apt, err := b.appApt(ctx, name, a, archive, "apps."+name+".build_packages")
 	if err != nil {
 		return nil, err
 	}

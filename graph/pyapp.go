@@ -176,7 +176,12 @@ func (b PythonBuild) compilers() ([]llb.RunOption, error) {
 		llb.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
 		llb.AddMount(zigDir, b.Zig, llb.Readonly),
 		llb.AddMount(zigWrappers, zigWrapperFiles([]zigcc.Target{zt}), llb.Readonly),
-		llb.AddMount(zigCache, llb.Scratch(), llb.AsPersistentCacheDir("strata-zig-cache", llb.CacheMountShared)),
+		// Started from a warm-up of the link an extension module makes
+		// (a C shared library with zig's default libraries, debug info kept,
+		// as setuptools' link makes it),
+		// which runs while the sysroot's packages are fetched.
+		llb.AddMount(zigCache, zigWarmUp(b.Platforms.Build, b.Zig, []zigLink{{zt, zigcc.Link{Shared: true, Driver: true}}}),
+			llb.AsPersistentCacheDir("strata-zig-cache", llb.CacheMountShared)),
 	}
 	env := zigcc.ToolEnv(zigWrappers, zt)
 	for _, k := range slices.Sorted(maps.Keys(env)) {

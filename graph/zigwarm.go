@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/strata-build/strata/zigcc"
 )
 
@@ -17,24 +18,30 @@ const zigWarmSrc = "/strata/warm" // the warm-up's C program
 // the triples, the glibc floor and the kinds of link, so a dependency
 // change keeps it. The cargo steps' zig cache mount starts from it, which
 // makes that cache one per warm-up result rather than one for every app.
-func (r RustBuild) zigWarm() llb.State {
+func (r RustBuild) zigWarm() llb.State { return zigWarmUp(r.in.Build, r.in.Zig, r.links) }
+
+// zigWarmUp is a zig cache in which zig has made each of the links once:
+// the libraries they need (the libc's stubs and start files, compiler_rt,
+// libunwind) are then there for a step that mounts it as its zig cache's
+// base. It runs zig on the build platform with nothing else.
+func zigWarmUp(build ocispecs.Platform, zig llb.State, links []zigLink) llb.State {
 	src := llb.Scratch().File(llb.Mkfile("/warm.c", 0o644, []byte(zigcc.WarmSource), llb.WithCreatedTime(epoch)),
 		llb.WithCustomName(SharedPrefix+"zig warm-up source"))
 	cache := llb.Scratch()
-	for _, l := range r.links {
+	for _, l := range links {
 		args := append([]string{path.Join(zigDir, "zig")}, zigcc.WarmArgs(l.target, l.Link, path.Join(zigWarmSrc, "warm.c"), "/tmp/warm")...)
 		kind := "executables"
 		if l.Shared {
-			kind = "proc-macros"
+			kind = "shared libraries"
 		}
-		// zig where the cargo steps have it, and a working directory that,
-		// like theirs, is not above zig's files: zig's key holds both.
-		run := llb.Scratch().Platform(r.in.Build).Run(
+		// zig where the compile steps have it, and a working directory
+		// that, like theirs, is not above zig's files: zig's key holds both.
+		run := llb.Scratch().Platform(build).Run(
 			llb.Args(args),
 			llb.Dir(rustSrc),
 			llb.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),
 			llb.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
-			llb.AddMount(zigDir, r.in.Zig, llb.Readonly),
+			llb.AddMount(zigDir, zig, llb.Readonly),
 			llb.AddMount(zigWarmSrc, src, llb.Readonly),
 			llb.AddMount("/tmp", llb.Scratch(), llb.Tmpfs()), // clang's temporary files
 			// Shared by every app with the target and floor: named by what

@@ -405,15 +405,23 @@ const WarmSource = "int main(void) { return 0; }\n"
 // then records them relative to it): a warm-up runs the same zig path as
 // the wrappers, from a directory that is not above it.
 type Link struct {
-	Shared bool // a proc-macro; otherwise a (static-)pie executable
+	Shared bool // a shared library (a proc-macro, a Python extension module); otherwise a (static-)pie executable
 	Strip  bool // rustc strips debug info or symbols: -Wl,--strip-debug, -Wl,--strip-all
+	// Driver is a link a C compiler driver makes with zig's own default
+	// libraries (libc, compiler_rt), not rustc's: a Python extension
+	// module's. It needs no libunwind, whose build a warm-up then skips.
+	Driver bool
 }
 
 // WarmArgs are zig's arguments (after the zig executable) for a warm-up
 // link of WarmSource to out, with the flags of rustc's link of that kind
 // that change zig's key.
 func WarmArgs(t Target, l Link, src, out string) []string {
-	args := []string{"cc", "-target", t.Zig, "-nodefaultlibs", "-o", out, src}
+	args := []string{"cc", "-target", t.Zig}
+	if !l.Driver {
+		args = append(args, "-nodefaultlibs")
+	}
+	args = append(args, "-o", out, src)
 	switch {
 	case l.Shared:
 		args = append(args, "-shared")
@@ -424,6 +432,9 @@ func WarmArgs(t Target, l Link, src, out string) []string {
 	}
 	if l.Strip {
 		args = append(args, "-Wl,--strip-debug")
+	}
+	if l.Driver {
+		return args
 	}
 	if strings.Contains(t.Zig, "-gnu") {
 		args = append(args, "-lunwind") // the wrappers' -lgcc_s

@@ -169,6 +169,10 @@ func TestWarmArgs(t *testing.T) {
 	if got != "cc -target x86_64-linux-gnu.2.28 -nodefaultlibs -o w w.c -shared -lunwind -lc" {
 		t.Errorf("gnu shared: %s", got)
 	}
+	got = strings.Join(WarmArgs(gnu, Link{Shared: true, Driver: true}, "w.c", "w"), " ")
+	if got != "cc -target x86_64-linux-gnu.2.28 -o w w.c -shared" {
+		t.Errorf("gnu shared, a C driver's link: %s", got)
+	}
 }
 
 // TestWarmUpServesRustcsLink: after a warm-up link, a link through the
@@ -205,6 +209,42 @@ func TestWarmUpServesRustcsLink(t *testing.T) {
 	for lib := range libraries(t, cache) {
 		if !before[lib] {
 			t.Errorf("rustc's link built %s again", lib)
+		}
+	}
+}
+
+// TestWarmUpServesExtensionLink: after a C driver's warm-up link, the link
+// setuptools makes of a Python extension module through the wrapper
+// (LDSHARED="$CC -shared", objects compiled with -g -O2 -fPIC) builds no
+// library again.
+func TestWarmUpServesExtensionLink(t *testing.T) {
+	zig, dir, src := realZig(t, WarmSource)
+	cache := filepath.Join(dir, "fresh-cache")
+	t.Setenv("ZIG_GLOBAL_CACHE_DIR", cache)
+	t.Setenv("ZIG_LOCAL_CACHE_DIR", cache)
+	tg, _ := For("aarch64-unknown-linux-gnu", "2.36")
+	warm := exec.Command(zig, WarmArgs(tg, Link{Shared: true, Driver: true}, src, filepath.Join(dir, "warm.so"))...)
+	warm.Dir = dir
+	if b, err := warm.CombinedOutput(); err != nil {
+		t.Fatalf("warm-up: %v\n%s", err, b)
+	}
+	before := libraries(t, cache)
+	writeWrappers(t, dir, zig, tg)
+	cc := Env(dir, tg)["CC_aarch64_unknown_linux_gnu"]
+	obj, ext := filepath.Join(dir, "ext.o"), filepath.Join(dir, "_ext.cpython-311-aarch64-linux-gnu.so")
+	for _, args := range [][]string{
+		{"-DNDEBUG", "-g", "-fwrapv", "-O2", "-Wall", "-fPIC", "-I/usr/include", "-c", src, "-o", obj},
+		{"-shared", obj, "-L/usr/local/lib", "-L/usr/lib", "-lm", "-o", ext},
+	} {
+		c := exec.Command(cc, args...)
+		c.Dir = dir
+		if b, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, b)
+		}
+	}
+	for lib := range libraries(t, cache) {
+		if !before[lib] {
+			t.Errorf("the extension's link built %s again", lib)
 		}
 	}
 }
