@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -80,7 +79,7 @@ func (b *builder) aptState(ctx context.Context, specPath string) (*resolved, err
 // apt.
 func (b *builder) appApt(ctx context.Context, name string, a *spec.App, archive graph.DebianArchive, specPath string) (*resolved, error) {
 	if a.Lang == "python" && archive.Suite == facts.PythonBaseSuite && !b.namedContext("debian") && !b.namedContext("python") {
-		return b.input(ctx, "python", fmt.Sprintf(facts.PythonBaseImage, a.Python.Version), b.build)
+		return b.pythonBuildImage(ctx, a.Python.Version)
 	}
 	return b.aptState(ctx, specPath)
 }

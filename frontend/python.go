@@ -264,6 +264,12 @@ func (b *builder) pythonSite(ctx context.Context, e pythonEntry, runtime string,
 	return st, err
 }
 
+// pythonBuildImage is the Python image for the build platform, which runs
+// uv (a named context "python" replaces it).
+func (b *builder) pythonBuildImage(ctx context.Context, version string) (*resolved, error) {
+	return b.input(ctx, "python", fmt.Sprintf(facts.PythonBaseImage, version), b.build)
+}
+
 // pythonDependencies is the dependency step of a Python project for the
 // target platform, whose Python headers are in targetImage, for a runtime
 // with that glibc: into the venv, or site; and the build it is a step of.
@@ -276,7 +282,7 @@ func (b *builder) pythonDependencies(ctx context.Context, e pythonEntry, targetI
 	proj := e.spec()
 	p := proj.SpecPath
 	fail := func(err error) (llb.State, graph.PythonBuild, error) { return llb.State{}, graph.PythonBuild{}, err }
-	build, err := b.input(ctx, "python", fmt.Sprintf(facts.PythonBaseImage, proj.Version), b.build)
+	build, err := b.pythonBuildImage(ctx, proj.Version)
 	if err != nil {
 		return fail(b.specError(p+".python.version", errors.Wrap(err, "Python for the build platform")))
 	}
