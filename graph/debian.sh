@@ -62,15 +62,17 @@ unpack_set() {
 	done >$A/debs
 	# Unpacked on every core at once, as dpkg-deb -x does, each into a
 	# directory of its own beside OUT (the same file system) with the list
-	# of what it holds, its control file and its postinst: decompressing
-	# data.tar.xz is the step's work (FFmpeg's 230 packages: 7 s on one core).
+	# of what it holds, its postinst and, for STATUS, its control file:
+	# decompressing data.tar.xz is the step's work (FFmpeg's 230 packages:
+	# 7 s on one core). The job's arguments: the stage, whether STATUS is
+	# set, then a line of $A/debs.
 	S=$OUT/.strata-stage
 	mkdir -p "$S"
 	# shellcheck disable=SC2016 # the job's own variables
 	xargs -P "$(nproc)" -L 1 sh -c 'set -e
-		dpkg-deb -f "$4" >"$0/$1.control"
-		dpkg-deb -I "$4" postinst >"$0/$1.postinst" 2>/dev/null || :
-		if [ "$3" = 0 ]; then mkdir "$0/$1"; dpkg-deb -X "$4" "$0/$1" >"$0/$1.list"; fi' "$S" <$A/debs
+		if [ -n "$1" ]; then dpkg-deb -f "$5" >"$0/$2.control"; fi
+		dpkg-deb -I "$5" postinst >"$0/$2.postinst" 2>/dev/null || :
+		if [ "$4" = 0 ]; then mkdir "$0/$2"; dpkg-deb -X "$5" "$0/$2" >"$0/$2.list"; fi' "$S" "${STATUS:-}" <$A/debs
 	# Then merged into OUT in apt's order, as unpacking them one after the
 	# other would leave it: a later package's file replaces an earlier one's.
 	# Hard links, no copies; the stage goes after.
