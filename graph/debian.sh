@@ -11,7 +11,7 @@
 set -eu
 A=/tmp/strata-apt
 mkdir -p $A/etc/apt.conf.d $A/etc/preferences.d $A/etc/sources.list.d $A/etc/trusted.gpg.d \
-	$A/state/lists/partial
+	$A/state/lists/partial $A/cache
 : >$A/status
 K=/usr/share/keyrings/debian-archive-keyring.gpg
 {
@@ -21,7 +21,12 @@ K=/usr/share/keyrings/debian-archive-keyring.gpg
 } >$A/etc/sources.list
 set -- -o Dir::Etc=$A/etc -o Dir::State=$A/state -o Dir::Cache=$A/cache -o Dir::State::status=$A/status \
 	-o APT::Architecture="$ARCH" -o APT::Architectures="$ARCH" -o Acquire::Languages=none -o Debug::NoLocking=1 \
-	-o APT::Install-Recommends=false -o APT::Sandbox::User=root
+	-o APT::Install-Recommends=false -o APT::Sandbox::User=root \
+	-o Dir::Cache::pkgcache=pkgcache.bin -o Dir::Cache::srcpkgcache=
+# pkgcache.bin: update writes apt's binary cache of the indices once, and
+# each set's install reads it, instead of parsing the indices again (0.4 s
+# of CPU each). Debian's images turn it off (docker-clean in apt.conf.d,
+# read before these options); the source cache is not needed.
 # apt's own first error (E: Unable to locate package ...) is left in
 # /strata-error.txt, where the frontend reads it for the build's final
 # error; its output still reaches the log.
