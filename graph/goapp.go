@@ -138,7 +138,7 @@ func (g GoBuild) cgo() ([]llb.RunOption, error) {
 		llb.AddEnv("CGO_ENABLED", "1"),
 		llb.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),
 		llb.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
-		llb.AddMount(zigDir, g.Zig, llb.Readonly),
+		llb.AddMount(zigDir, g.Zig, llb.Readonly, byKey),
 		llb.AddMount(zigWrappers, wrappers, llb.Readonly),
 		llb.AddMount(zigCache, llb.Scratch(), llb.AsPersistentCacheDir("strata-zig-cache", llb.CacheMountShared)),
 	}

@@ -18,7 +18,7 @@ func (r AppImage) ImageCheck(image, helper llb.State, check layer.CheckRequest) 
 	add := func(dir, at string, st *llb.State) {
 		if st != nil {
 			check.Added = append(check.Added, layer.Added{Dir: dir, At: at})
-			mounts = append(mounts, llb.AddMount(dir, *st, llb.Readonly))
+			mounts = append(mounts, llb.AddMount(dir, *st, llb.Readonly, byKey))
 		}
 	}
 	add("/added/packages", "/", r.Packages)
@@ -35,7 +35,7 @@ func (r AppImage) ImageCheck(image, helper llb.State, check layer.CheckRequest) 
 		llb.Args(helperArgs),
 		llb.AddMount("/strata", helper, llb.Readonly),
 		llb.AddMount(layer.RequestDir, request, llb.Readonly),
-		llb.AddMount("/rootfs", image, llb.Readonly),
+		llb.AddMount("/rootfs", image, llb.Readonly, byKey),
 		llb.WithCustomName(ImageCheckStep(r.Name, r.Platforms.Target)),
 		r.Loc.at("apps." + r.Name + ".packages"),
 	}, mounts...)

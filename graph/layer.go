@@ -180,7 +180,7 @@ func helperStep(runner, helper llb.State, req layer.Request, epoch, dir string, 
 		llb.Args(helperArgs),
 		llb.AddMount("/strata", helper, llb.Readonly),
 		llb.AddMount(layer.RequestDir, request, llb.Readonly),
-		llb.AddMount(dir, files, llb.Readonly),
+		llb.AddMount(dir, files, llb.Readonly, byKey),
 		llb.WithCustomName(name),
 		loc,
 	)

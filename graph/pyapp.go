@@ -174,7 +174,7 @@ func (b PythonBuild) compilers() ([]llb.RunOption, error) {
 	opts := []llb.RunOption{
 		llb.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),
 		llb.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
-		llb.AddMount(zigDir, b.Zig, llb.Readonly),
+		llb.AddMount(zigDir, b.Zig, llb.Readonly, byKey),
 		llb.AddMount(zigWrappers, zigWrapperFiles([]zigcc.Target{zt}), llb.Readonly),
 		// Started from a warm-up of the link an extension module makes
 		// (a C shared library with zig's default libraries, debug info kept,
@@ -219,8 +219,8 @@ func (b PythonBuild) stepOptions(appDir string) []llb.RunOption {
 	return []llb.RunOption{
 		llb.Args(pythonArgs),
 		llb.AddMount("/strata/step", script, llb.Readonly),
-		llb.AddMount(pyUV, b.UV, llb.Readonly),
-		llb.AddMount(pyTarget, b.Target, llb.Readonly),
+		llb.AddMount(pyUV, b.UV, llb.Readonly, byKey),
+		llb.AddMount(pyTarget, b.Target, llb.Readonly, byKey),
 		llb.AddEnv("PYTHON_VERSION", b.Project.Version),
 		llb.AddEnv("APP_DIR", appDir),
 		into,

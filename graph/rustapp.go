@@ -151,7 +151,7 @@ func (r RustBuild) run(st llb.State, script, name, specPath string, extra ...llb
 		llb.Args(cargoStepArgs),
 		llb.AddMount(path.Dir(cargoScript), file, llb.Readonly),
 		llb.Dir(path.Join(rustSrc, r.in.Recipe.Root)),
-		llb.AddMount(zigDir, r.in.Zig, llb.Readonly),
+		llb.AddMount(zigDir, r.in.Zig, llb.Readonly, byKey),
 		llb.AddMount(zigWrappers, r.wrappers(), llb.Readonly),
 		llb.AddMount(zigCache, r.zigWarm(), llb.AsPersistentCacheDir("strata-zig-cache", llb.CacheMountShared)),
 		llb.AddMount(path.Join(r.in.CargoHome, "registry"), llb.Scratch(), llb.AsPersistentCacheDir("strata-cargo-registry", llb.CacheMountShared)),
@@ -225,7 +225,7 @@ func (r RustBuild) Output() llb.State {
 			"(cd " + rustSrc + "\n" + cargo.Freshness(state, r.in.Recipe.Whole) + "\n)\n" +
 			script + "\n" + cargo.FreshnessDone(state)
 		extra = append(extra,
-			llb.AddMount(rustDeps, deps, llb.SourcePath(rustTarget), llb.Readonly),
+			llb.AddMount(rustDeps, deps, llb.SourcePath(rustTarget), llb.Readonly, byKey),
 			llb.AddMount(rustTarget, llb.Scratch(), llb.AsPersistentCacheDir("strata-cargo-target-"+r.in.Name, llb.CacheMountLocked)))
 	}
 	for _, t := range targets {

@@ -29,7 +29,7 @@ func (r AppImage) ImageSBOM(image, helper llb.State, known layer.SBOMInfo, epoch
 		llb.Args(helperArgs),
 		llb.AddMount("/strata", helper, llb.Readonly),
 		llb.AddMount(layer.RequestDir, request, llb.Readonly),
-		llb.AddMount("/rootfs", image, llb.Readonly),
+		llb.AddMount("/rootfs", image, llb.Readonly, byKey),
 		llb.WithCustomName(ImageSBOMStep(r.Name, r.Platforms.Target)),
 		r.Loc.at("apps."+r.Name),
 	)

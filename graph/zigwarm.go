@@ -41,7 +41,7 @@ func zigWarmUp(build ocispecs.Platform, zig llb.State, links []zigLink) llb.Stat
 			llb.Dir(rustSrc),
 			llb.AddEnv("ZIG_GLOBAL_CACHE_DIR", zigCache),
 			llb.AddEnv("ZIG_LOCAL_CACHE_DIR", zigCache),
-			llb.AddMount(zigDir, zig, llb.Readonly),
+			llb.AddMount(zigDir, zig, llb.Readonly, byKey),
 			llb.AddMount(zigWarmSrc, src, llb.Readonly),
 			llb.AddMount("/tmp", llb.Scratch(), llb.Tmpfs()), // clang's temporary files
 			// Shared by every app with the target and floor: named by what
