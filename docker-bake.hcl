@@ -18,7 +18,8 @@ variable "OUT" {
   default = "out"
 }
 // ZIG replaces the download of zig from ziglang.org for Rust apps, such as
-// docker-image://localhost:5000/strata/zig:0.11.0 (hack/dev-env's offline copy).
+// docker-image://localhost:5000/strata/zig:0.11.0 (hack/dev-env's offline copy);
+// the frontend image takes the zig libraries it carries from it.
 variable "ZIG" {
   default = ""
 }
@@ -42,6 +43,8 @@ target "frontend" {
   platforms  = split(",", PLATFORMS)
   tags       = ["${REGISTRY}/strata/frontend:${TAG}"]
   args       = { VERSION = VERSION }
+  // zig, for the zig libraries the image carries (none without it)
+  contexts = ZIG != "" ? { zig = ZIG } : {}
 }
 
 group "examples" {

@@ -48,17 +48,38 @@ func (b *builder) helper(ctx context.Context, specPath string) (llb.State, error
 	b.inputsMu.Unlock()
 	// Run from its image, the frontend has the helper built with it; in
 	// process (the strata CLI) there is no such image, and it is compiled.
-	if cf, ok := b.c.(interface{ CurrentFrontend() (*llb.State, error) }); ok &&
-		b.build.OS == "linux" && slices.Contains(graph.FrontendHelpers, b.build.Architecture) && b.build.Variant == "" {
-		if st, err := cf.CurrentFrontend(); err == nil && st != nil {
-			return graph.FrontendHelper("strata-layer", *st, graph.Platforms{Build: b.build, Target: b.build}), nil
-		}
+	if st := b.frontendImage(); st != nil {
+		return graph.FrontendHelper("strata-layer", *st, graph.Platforms{Build: b.build, Target: b.build}), nil
 	}
 	toolchain, err := b.input(ctx, "golang", "golang:"+facts.DefaultGoVersion+"-bookworm", b.build)
 	if err != nil {
 		return llb.State{}, b.specError(specPath, errors.Wrap(err, "Go toolchain for strata-layer"))
 	}
 	return graph.Helper("strata-layer", strata.HelperSources, toolchain.State, graph.Platforms{Build: b.build, Target: b.build})
+}
+
+// frontendImage is the frontend's own image when it runs from one made
+// for the build platform; nil in process (the strata CLI).
+func (b *builder) frontendImage() *llb.State {
+	cf, ok := b.c.(interface{ CurrentFrontend() (*llb.State, error) })
+	if !ok || b.build.OS != "linux" || !slices.Contains(graph.FrontendHelpers, b.build.Architecture) || b.build.Variant != "" {
+		return nil
+	}
+	if st, err := cf.CurrentFrontend(); err == nil && st != nil {
+		return st
+	}
+	return nil
+}
+
+// frontendZigLibraries are the zig libraries the frontend image carries
+// for that zig (graph.FrontendZigLibraries); nil in process.
+func (b *builder) frontendZigLibraries(version string) *llb.State {
+	st := b.frontendImage()
+	if st == nil {
+		return nil
+	}
+	libs := graph.FrontendZigLibraries(*st, version)
+	return &libs
 }
 
 // filesConfig is the image config of a result that is files, not an image

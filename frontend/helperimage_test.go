@@ -21,46 +21,79 @@ func (g frontendImageGateway) CurrentFrontend() (*llb.State, error) {
 	return &st, nil
 }
 
+// frontendTestImage is the frontend image frontendImageGateway names.
+const frontendTestImage = "localhost:5000/strata/frontend:test"
+
+// solvedOps builds a spec of dir with opts, run from the frontend image or
+// in process, and returns the ops of every graph it solved.
+func solvedOps(t *testing.T, dir string, opts map[string]string, inImage bool) []*pb.Op {
+	t.Helper()
+	g := newFakeGateway(dir, "strata.yaml", opts)
+	var err error
+	if inImage {
+		_, err = Build(context.Background(), frontendImageGateway{g, frontendTestImage})
+	} else {
+		_, err = Build(context.Background(), g)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*pb.Op
+	for _, def := range g.solved {
+		for _, dt := range def.Def {
+			var op pb.Op
+			if err := op.UnmarshalVT(dt); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, &op)
+		}
+	}
+	return out
+}
+
+// copies tells whether one of ops copies src.
+func copies(ops []*pb.Op, src string) bool {
+	for _, op := range ops {
+		for _, a := range op.GetFile().GetActions() {
+			if c := a.GetCopy(); c != nil && c.Src == src {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Run from its image, the frontend takes the layer helper from that image:
 // a layer's graph copies it from there and never pulls the Go toolchain
 // image to compile it. In process there is no such image, and it is
 // compiled as before.
 func TestHelperFromTheFrontendImage(t *testing.T) {
-	const image = "localhost:5000/strata/frontend:test"
 	for _, inImage := range []bool{true, false} {
-		g := newFakeGateway("../examples/ffmpeg-layer", "strata.yaml", map[string]string{"target": "ffmpeg-fc", "platform": "linux/arm64"})
-		var err error
-		if inImage {
-			_, err = Build(context.Background(), frontendImageGateway{g, image})
-		} else {
-			_, err = Build(context.Background(), g)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		var golang, frontend, copied bool
-		for _, def := range g.solved {
-			for _, dt := range def.Def {
-				var op pb.Op
-				if err := op.UnmarshalVT(dt); err != nil {
-					t.Fatal(err)
-				}
-				if src := op.GetSource(); src != nil {
-					golang = golang || strings.Contains(src.Identifier, "library/golang")
-					frontend = frontend || strings.Contains(src.Identifier, image)
-				}
-				for _, a := range op.GetFile().GetActions() {
-					if c := a.GetCopy(); c != nil && c.Src == "/usr/lib/strata/linux-amd64/strata-layer" {
-						copied = true
-					}
-				}
+		ops := solvedOps(t, "../examples/ffmpeg-layer", map[string]string{"target": "ffmpeg-fc", "platform": "linux/arm64"}, inImage)
+		var golang, frontend bool
+		for _, op := range ops {
+			if src := op.GetSource(); src != nil {
+				golang = golang || strings.Contains(src.Identifier, "library/golang")
+				frontend = frontend || strings.Contains(src.Identifier, frontendTestImage)
 			}
 		}
+		copied := copies(ops, "/usr/lib/strata/linux-amd64/strata-layer")
 		if inImage && (golang || !frontend || !copied) {
 			t.Errorf("from the frontend image: Go toolchain %v, frontend image %v, helper copied %v", golang, frontend, copied)
 		}
 		if !inImage && (!golang || frontend) {
 			t.Errorf("in process: Go toolchain %v, frontend image %v", golang, frontend)
+		}
+	}
+}
+
+// Run from its image, the frontend starts a Python app's zig warm-up from
+// the zig libraries that image carries; in process, from nothing.
+func TestZigLibrariesFromTheFrontendImage(t *testing.T) {
+	for _, inImage := range []bool{true, false} {
+		ops := solvedOps(t, "../examples/python-app", map[string]string{"platform": "linux/amd64,linux/arm64"}, inImage)
+		if copied := copies(ops, "/usr/lib/strata/zig-cache/0.11.0/*"); copied != inImage {
+			t.Errorf("from the frontend image %v: zig libraries copied %v", inImage, copied)
 		}
 	}
 }

@@ -306,6 +306,7 @@ func (b *builder) pythonDependencies(ctx context.Context, e pythonEntry, targetI
 		if pb.Zig, err = b.zig(ctx, facts.DefaultZig); err != nil {
 			return fail(b.specError(p+".python", err))
 		}
+		pb.ZigLibraries = b.frontendZigLibraries(facts.DefaultZig)
 		if pb.Sysroots, err = sysroots(); err != nil {
 			return fail(err)
 		}

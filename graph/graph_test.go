@@ -12,6 +12,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/strata-build/strata/facts"
 	"github.com/strata-build/strata/layer"
+	"github.com/strata-build/strata/shell"
 	"github.com/strata-build/strata/spec"
 )
 
@@ -351,5 +352,40 @@ func TestImageRuntimePackages(t *testing.T) {
 	}
 	if merge == nil || len(merge.Inputs) != 3 {
 		t.Fatalf("merge = %v, want base, packages, app files", merge)
+	}
+}
+
+// The script that makes the frontend image's zig libraries runs each link
+// as the warm-up step does (arguments, working directory, zig's cache
+// directories): zig keys its cache on them, and a link made otherwise
+// would not be found by the steps.
+func TestPrebuiltZigScript(t *testing.T) {
+	script, err := PrebuiltZigScript()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(script, "\n")
+	links, err := prebuiltZigLinks()
+	if err != nil || len(links) != 2 {
+		t.Fatalf("links %v: %v", links, err)
+	}
+	for _, l := range links {
+		for _, op := range ops(t, zigWarmUp(amd64, llb.Image("zig"), nil, []zigLink{l})) {
+			e := op.GetExec()
+			if e == nil {
+				continue
+			}
+			if !slices.Contains(lines, shell.Join(e.Meta.Args)) {
+				t.Errorf("the script does not run %s:\n%s", shell.Join(e.Meta.Args), script)
+			}
+			if !slices.Contains(lines, "cd "+shell.Quote(e.Meta.Cwd)) {
+				t.Errorf("the script does not run in %s:\n%s", e.Meta.Cwd, script)
+			}
+			for _, kv := range e.Meta.Env {
+				if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "ZIG_") && !strings.Contains(script, k+"="+v) {
+					t.Errorf("the script does not set %s:\n%s", kv, script)
+				}
+			}
+		}
 	}
 }

@@ -83,10 +83,13 @@ type PythonBuild struct {
 	Wheels       pywheel.Target // the target's Python, machine and glibc
 	// Zig holds the zig executable at /zig, for the packages that have no
 	// wheel for the target; Sysroots are the app's build_packages.
-	Zig       llb.State
-	Sysroots  *Sysroots
-	Platforms Platforms
-	Loc       Locator
+	Zig llb.State
+	// ZigLibraries, when set, is a zig cache the warm-up starts from (the
+	// libraries the frontend image carries: FrontendZigLibraries).
+	ZigLibraries *llb.State
+	Sysroots     *Sysroots
+	Platforms    Platforms
+	Loc          Locator
 }
 
 // Venv is the step that installs the locked dependencies into the venv
@@ -155,6 +158,10 @@ func (b PythonBuild) Venv() (llb.State, error) {
 	return run.AddMount(out, llb.Scratch()), nil
 }
 
+// extensionLink is the link setuptools makes of an extension module: a C
+// shared library with zig's default libraries, debug info kept.
+var extensionLink = zigcc.Link{Shared: true, Driver: true}
+
 // compilers are zig's wrappers for the target as CC and CXX, with the
 // runtime's glibc as the floor (a wheel built here runs where the image's
 // Python does), and the sysroot of the build_packages.
@@ -180,7 +187,7 @@ func (b PythonBuild) compilers() ([]llb.RunOption, error) {
 		// (a C shared library with zig's default libraries, debug info kept,
 		// as setuptools' link makes it),
 		// which runs while the sysroot's packages are fetched.
-		llb.AddMount(zigCache, zigWarmUp(b.Platforms.Build, b.Zig, []zigLink{{zt, zigcc.Link{Shared: true, Driver: true}}}),
+		llb.AddMount(zigCache, zigWarmUp(b.Platforms.Build, b.Zig, b.ZigLibraries, []zigLink{{zt, extensionLink}}),
 			llb.AsPersistentCacheDir("strata-zig-cache", llb.CacheMountShared)),
 	}
 	env := zigcc.ToolEnv(zigWrappers, zt)

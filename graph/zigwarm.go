@@ -1,11 +1,15 @@
 package graph
 
 import (
+	"fmt"
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/strata-build/strata/facts"
+	"github.com/strata-build/strata/shell"
 	"github.com/strata-build/strata/zigcc"
 )
 
@@ -18,16 +22,21 @@ const zigWarmSrc = "/strata/warm" // the warm-up's C program
 // the triples, the glibc floor and the kinds of link, so a dependency
 // change keeps it. The cargo steps' zig cache mount starts from it, which
 // makes that cache one per warm-up result rather than one for every app.
-func (r RustBuild) zigWarm() llb.State { return zigWarmUp(r.in.Build, r.in.Zig, r.links) }
+func (r RustBuild) zigWarm() llb.State { return zigWarmUp(r.in.Build, r.in.Zig, nil, r.links) }
 
 // zigWarmUp is a zig cache in which zig has made each of the links once:
 // the libraries they need (the libc's stubs and start files, compiler_rt,
 // libunwind) are then there for a step that mounts it as its zig cache's
-// base. It runs zig on the build platform with nothing else.
-func zigWarmUp(build ocispecs.Platform, zig llb.State, links []zigLink) llb.State {
+// base. It runs zig on the build platform with nothing else, in a cache
+// that starts from seed when one is given (the libraries the frontend
+// image carries: zig then makes only what seed lacks).
+func zigWarmUp(build ocispecs.Platform, zig llb.State, seed *llb.State, links []zigLink) llb.State {
 	src := llb.Scratch().File(llb.Mkfile("/warm.c", 0o644, []byte(zigcc.WarmSource), llb.WithCreatedTime(epoch)),
 		llb.WithCustomName(SharedPrefix+"zig warm-up source"))
 	cache := llb.Scratch()
+	if seed != nil {
+		cache = *seed
+	}
 	for _, l := range links {
 		args := append([]string{path.Join(zigDir, "zig")}, zigcc.WarmArgs(l.target, l.Link, path.Join(zigWarmSrc, "warm.c"), "/tmp/warm")...)
 		kind := "executables"
@@ -79,4 +88,64 @@ func (r RustBuild) zigLinks() []zigLink {
 		add(t, zigcc.Link{Strip: strip})
 	}
 	return links
+}
+
+// The frontend image carries zig's libraries for the links a default
+// build makes, made when the image is built (the Dockerfile runs
+// PrebuiltZigScript): compiler_rt alone is 2 s of CPU for each target,
+// glibc and kind of link, in every cold build. zig checks a cache it did
+// not make as its own (by the content of its sources), so a seed for
+// another zig is only unused.
+const FrontendZigDir = "/usr/lib/strata/zig-cache" // VERSION/ is a zig cache
+
+// prebuiltZigLinks are the links whose libraries the frontend image
+// carries: a Python extension module for each target, with the glibc of
+// the default Python base.
+func prebuiltZigLinks() ([]zigLink, error) {
+	var links []zigLink
+	for _, triple := range []string{"x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"} {
+		t, err := zigcc.For(triple, facts.DebianGlibc[facts.PythonBaseSuite])
+		if err != nil {
+			return nil, err
+		}
+		links = append(links, zigLink{t, extensionLink})
+	}
+	return links, nil
+}
+
+// PrebuiltZigScript is the shell script that makes the frontend image's
+// zig libraries: zig at zigDir (the release facts.DefaultZig), its cache
+// then copied to FrontendZigDir/VERSION under the directory $1. The links
+// are made as zigWarmUp makes them (the same directories and arguments),
+// so that the cache's keys are the ones the build steps look for. Another
+// zig makes nothing.
+func PrebuiltZigScript() (string, error) {
+	links, err := prebuiltZigLinks()
+	if err != nil {
+		return "", err
+	}
+	src := path.Join(zigWarmSrc, "warm.c")
+	var b strings.Builder
+	fmt.Fprintf(&b, "set -eu\nzig=%s\n", shell.Quote(path.Join(zigDir, "zig")))
+	b.WriteString("if [ ! -x \"$zig\" ]; then echo \"no $zig: no libraries made\"; exit 0; fi\n")
+	fmt.Fprintf(&b, "if [ \"$(\"$zig\" version)\" != %s ]; then echo \"zig $(\"$zig\" version) is not %s: no libraries made\"; exit 0; fi\n",
+		shell.Quote(facts.DefaultZig), facts.DefaultZig)
+	fmt.Fprintf(&b, "mkdir -p %s %s\nprintf %%s %s >%s\ncd %s\n", shell.Quote(zigWarmSrc), shell.Quote(rustSrc),
+		shell.Quote(zigcc.WarmSource), shell.Quote(src), shell.Quote(rustSrc))
+	fmt.Fprintf(&b, "export ZIG_GLOBAL_CACHE_DIR=%s ZIG_LOCAL_CACHE_DIR=%s\n", zigCache, zigCache)
+	for _, l := range links {
+		b.WriteString(shell.Join(append([]string{path.Join(zigDir, "zig")}, zigcc.WarmArgs(l.target, l.Link, src, "/tmp/warm")...)) + "\n")
+	}
+	out := path.Join("$1", FrontendZigDir, facts.DefaultZig)
+	fmt.Fprintf(&b, "mkdir -p \"%s\"\ncp -a %s/. \"%s\"/\n", out, zigCache, out)
+	return b.String(), nil
+}
+
+// FrontendZigLibraries are the zig libraries the frontend image carries
+// for that zig version, as a zig cache at the root: empty when it has
+// none (an image built without zig, another version).
+func FrontendZigLibraries(frontend llb.State, version string) llb.State {
+	return llb.Scratch().File(llb.Copy(frontend, path.Join(FrontendZigDir, version, "*"), "/",
+		&llb.CopyInfo{AllowWildcard: true, AllowEmptyWildcard: true, CreatedTime: &epoch}),
+		llb.WithCustomNamef("[strata] zig %s libraries from the frontend image", version))
 }
