@@ -126,7 +126,10 @@ func PrebuiltZigScript() (string, error) {
 	}
 	src := path.Join(zigWarmSrc, "warm.c")
 	var b strings.Builder
-	fmt.Fprintf(&b, "set -eu\nzig=%s\n", shell.Quote(path.Join(zigDir, "zig")))
+	out := path.Join("$1", FrontendZigDir, facts.DefaultZig)
+	// The directory even when no library is made: the graphs copy what it
+	// holds, which may be nothing.
+	fmt.Fprintf(&b, "set -eu\nmkdir -p \"%s\"\nzig=%s\n", out, shell.Quote(path.Join(zigDir, "zig")))
 	b.WriteString("if [ ! -x \"$zig\" ]; then echo \"no $zig: no libraries made\"; exit 0; fi\n")
 	fmt.Fprintf(&b, "if [ \"$(\"$zig\" version)\" != %s ]; then echo \"zig $(\"$zig\" version) is not %s: no libraries made\"; exit 0; fi\n",
 		shell.Quote(facts.DefaultZig), facts.DefaultZig)
@@ -136,8 +139,7 @@ func PrebuiltZigScript() (string, error) {
 	for _, l := range links {
 		b.WriteString(shell.Join(append([]string{path.Join(zigDir, "zig")}, zigcc.WarmArgs(l.target, l.Link, src, "/tmp/warm")...)) + "\n")
 	}
-	out := path.Join("$1", FrontendZigDir, facts.DefaultZig)
-	fmt.Fprintf(&b, "mkdir -p \"%s\"\ncp -a %s/. \"%s\"/\n", out, zigCache, out)
+	fmt.Fprintf(&b, "cp -a %s/. \"%s\"/\n", zigCache, out)
 	return b.String(), nil
 }
 

@@ -63,5 +63,8 @@ quiet() {
 frontend=localhost:5000/strata/frontend:bench
 push_frontend() {
 	echo "bench: pushing this tree's frontend as $frontend" >&2
-	TAG=bench PLATFORMS=linux/amd64 docker buildx bake --progress=quiet frontend --push >/dev/null
+	# with zig, as make frontend builds it (the Makefile's ZIG): the image
+	# carries zig's libraries
+	ZIG=${ZIG:-docker-image://localhost:5000/strata/zig:0.11.0} TAG=bench PLATFORMS=linux/amd64 \
+		docker buildx bake --progress=quiet frontend --push >/dev/null
 }
