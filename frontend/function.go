@@ -72,10 +72,11 @@ func (b *builder) frontendImage() *llb.State {
 }
 
 // frontendZigLibraries are the zig libraries the frontend image carries
-// for that zig (graph.FrontendZigLibraries); nil in process.
+// for that zig (graph.FrontendZigLibraries): nil in process, and for a zig
+// other than the one they are made with.
 func (b *builder) frontendZigLibraries(version string) *llb.State {
 	st := b.frontendImage()
-	if st == nil {
+	if st == nil || version != facts.DefaultZig {
 		return nil
 	}
 	libs := graph.FrontendZigLibraries(*st, version)

@@ -87,13 +87,16 @@ func TestHelperFromTheFrontendImage(t *testing.T) {
 	}
 }
 
-// Run from its image, the frontend starts a Python app's zig warm-up from
-// the zig libraries that image carries; in process, from nothing.
+// Run from its image, the frontend starts a Python or Rust app's zig
+// warm-up from the zig libraries that image carries; in process, from
+// nothing.
 func TestZigLibrariesFromTheFrontendImage(t *testing.T) {
-	for _, inImage := range []bool{true, false} {
-		ops := solvedOps(t, "../examples/python-app", map[string]string{"platform": "linux/amd64,linux/arm64"}, inImage)
-		if copied := copies(ops, "/usr/lib/strata/zig-cache/0.11.0/*"); copied != inImage {
-			t.Errorf("from the frontend image %v: zig libraries copied %v", inImage, copied)
+	for _, dir := range []string{"../examples/python-app", "../examples/rust-app"} {
+		for _, inImage := range []bool{true, false} {
+			ops := solvedOps(t, dir, map[string]string{"platform": "linux/amd64,linux/arm64"}, inImage)
+			if copied := copies(ops, "/usr/lib/strata/zig-cache/0.11.0/*"); copied != inImage {
+				t.Errorf("%s from the frontend image %v: zig libraries copied %v", dir, inImage, copied)
+			}
 		}
 	}
 }

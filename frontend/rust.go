@@ -121,6 +121,7 @@ func (b *builder) rustGraph(ctx context.Context, name string, a *spec.App, in gr
 	if in.Zig, err = b.zig(ctx, a.Rust.Zig); err != nil {
 		return graph.RustBuild{}, b.specError(p+".rust.zig", err)
 	}
+	in.ZigLibraries = b.frontendZigLibraries(a.Rust.Zig)
 	if in.Sysroots, err = b.sysroots(ctx, name, a); err != nil {
 		return graph.RustBuild{}, err
 	}

@@ -366,8 +366,18 @@ func TestPrebuiltZigScript(t *testing.T) {
 	}
 	lines := strings.Split(script, "\n")
 	links, err := prebuiltZigLinks()
-	if err != nil || len(links) != 2 {
+	if err != nil || len(links) != 6 {
 		t.Fatalf("links %v: %v", links, err)
+	}
+	// Every link of a default Rust build from either build platform.
+	for _, build := range []ocispecs.Platform{amd64, arm64} {
+		in := rustInputs(t, rustSpec, rustContext("1.0.0", "fn main() {}", ""), amd64, arm64)
+		in.Build = build
+		for _, l := range newRustBuild(t, in).links {
+			if !slices.Contains(links, l) {
+				t.Errorf("the frontend image does not carry the libraries of %v (build platform %s)", l, build.Architecture)
+			}
+		}
 	}
 	for _, l := range links {
 		for _, op := range ops(t, zigWarmUp(amd64, llb.Image("zig"), nil, []zigLink{l})) {

@@ -22,9 +22,12 @@ type RustInputs struct {
 	Toolchain llb.State     // the Rust toolchain image, for the build platform
 	CargoHome string        // CARGO_HOME of the toolchain image
 	Zig       llb.State     // holds the zig executable at /zig
-	Context   llb.State     // the build context
-	Build     ocispecs.Platform
-	Targets   []ocispecs.Platform // every target platform of the build
+	// ZigLibraries, when set, is a zig cache the warm-up starts from (the
+	// libraries the frontend image carries: FrontendZigLibraries).
+	ZigLibraries *llb.State
+	Context      llb.State // the build context
+	Build        ocispecs.Platform
+	Targets      []ocispecs.Platform // every target platform of the build
 	// Exclude lists files of the workspace that are no sources (the spec
 	// itself), so that editing them does not re-run the compile.
 	Exclude []string

@@ -22,7 +22,9 @@ const zigWarmSrc = "/strata/warm" // the warm-up's C program
 // the triples, the glibc floor and the kinds of link, so a dependency
 // change keeps it. The cargo steps' zig cache mount starts from it, which
 // makes that cache one per warm-up result rather than one for every app.
-func (r RustBuild) zigWarm() llb.State { return zigWarmUp(r.in.Build, r.in.Zig, nil, r.links) }
+func (r RustBuild) zigWarm() llb.State {
+	return zigWarmUp(r.in.Build, r.in.Zig, r.in.ZigLibraries, r.links)
+}
 
 // zigWarmUp is a zig cache in which zig has made each of the links once:
 // the libraries they need (the libc's stubs and start files, compiler_rt,
@@ -99,16 +101,27 @@ func (r RustBuild) zigLinks() []zigLink {
 const FrontendZigDir = "/usr/lib/strata/zig-cache" // VERSION/ is a zig cache
 
 // prebuiltZigLinks are the links whose libraries the frontend image
-// carries: a Python extension module for each target, with the glibc of
-// the default Python base.
+// carries, for each target: a Python extension module with the glibc of
+// the default Python base; a Rust release build's at the default glibc
+// floor (the program, stripped; build scripts and proc-macros when the
+// target is the build platform's).
 func prebuiltZigLinks() ([]zigLink, error) {
 	var links []zigLink
 	for _, triple := range []string{"x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"} {
-		t, err := zigcc.For(triple, facts.DebianGlibc[facts.PythonBaseSuite])
-		if err != nil {
-			return nil, err
+		for _, l := range []struct {
+			glibc string
+			link  zigcc.Link
+		}{
+			{facts.DebianGlibc[facts.PythonBaseSuite], extensionLink},
+			{facts.DefaultGlibcFloor, zigcc.Link{Strip: true}},
+			{facts.DefaultGlibcFloor, zigcc.Link{Shared: true, Strip: true}},
+		} {
+			t, err := zigcc.For(triple, l.glibc)
+			if err != nil {
+				return nil, err
+			}
+			links = append(links, zigLink{t, l.link})
 		}
-		links = append(links, zigLink{t, extensionLink})
 	}
 	return links, nil
 }
