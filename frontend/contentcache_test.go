@@ -31,31 +31,22 @@ func TestContentCacheByKey(t *testing.T) {
 	seen := map[string]bool{}
 	for _, file := range examples {
 		for _, target := range specTargets(t, file) {
-			g := newFakeGateway(filepath.Dir(file), "strata.yaml", map[string]string{"target": target, "platform": goldenPlatforms})
-			if _, err := buildWith(t, g); err != nil {
-				t.Fatalf("%s, target %s: %v", file, target, err)
-			}
-			for _, def := range g.solved {
-				for _, dt := range def.Def {
-					var op pb.Op
-					if err := op.UnmarshalVT(dt); err != nil {
-						t.Fatal(err)
+			ops := solvedOps(t, filepath.Dir(file), map[string]string{"target": target, "platform": goldenPlatforms}, false)
+			for _, op := range ops {
+				for _, m := range op.GetExec().GetMounts() {
+					if m.Input < 0 || m.MountType != pb.MountType_BIND {
+						continue
 					}
-					for _, m := range op.GetExec().GetMounts() {
-						if m.Input < 0 || m.MountType != pb.MountType_BIND {
-							continue
+					switch {
+					case byKey(m.Dest):
+						seen[m.Dest] = true
+						if m.ContentCache != pb.MountContentCache_OFF {
+							t.Errorf("%s, target %s: the mount at %s is keyed by a checksum of its files", file, target, m.Dest)
 						}
-						switch {
-						case byKey(m.Dest):
-							seen[m.Dest] = true
-							if m.ContentCache != pb.MountContentCache_OFF {
-								t.Errorf("%s, target %s: the mount at %s is keyed by a checksum of its files", file, target, m.Dest)
-							}
-						case byContent(m.Dest):
-							seen["content"] = true
-							if m.ContentCache != pb.MountContentCache_DEFAULT {
-								t.Errorf("%s, target %s: the mount at %s is not keyed by its content", file, target, m.Dest)
-							}
+					case byContent(m.Dest):
+						seen["content"] = true
+						if m.ContentCache != pb.MountContentCache_DEFAULT {
+							t.Errorf("%s, target %s: the mount at %s is not keyed by its content", file, target, m.Dest)
 						}
 					}
 				}

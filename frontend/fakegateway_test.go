@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
@@ -212,4 +213,32 @@ func (img fakeImage) config(named reference.Named, p ocispecs.Platform) ([]byte,
 	c.RootFS.Type = "layers"
 	c.RootFS.DiffIDs = []digest.Digest{digest.FromString(named.String() + " " + platforms.Format(p))}
 	return json.Marshal(c)
+}
+
+// solvedOps builds a spec of dir with opts, run from the frontend image
+// (frontendImageGateway) or in process, and returns the ops of every graph
+// it solved.
+func solvedOps(t *testing.T, dir string, opts map[string]string, inImage bool) []*pb.Op {
+	t.Helper()
+	g := newFakeGateway(dir, "strata.yaml", opts)
+	var err error
+	if inImage {
+		_, err = Build(context.Background(), frontendImageGateway{g, frontendTestImage})
+	} else {
+		_, err = Build(context.Background(), g)
+	}
+	if err != nil {
+		t.Fatalf("%s %v: %v", dir, opts, err)
+	}
+	var out []*pb.Op
+	for _, def := range g.solved {
+		for _, dt := range def.Def {
+			var op pb.Op
+			if err := op.UnmarshalVT(dt); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, &op)
+		}
+	}
+	return out
 }

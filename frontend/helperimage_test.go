@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -23,33 +22,6 @@ func (g frontendImageGateway) CurrentFrontend() (*llb.State, error) {
 
 // frontendTestImage is the frontend image frontendImageGateway names.
 const frontendTestImage = "localhost:5000/strata/frontend:test"
-
-// solvedOps builds a spec of dir with opts, run from the frontend image or
-// in process, and returns the ops of every graph it solved.
-func solvedOps(t *testing.T, dir string, opts map[string]string, inImage bool) []*pb.Op {
-	t.Helper()
-	g := newFakeGateway(dir, "strata.yaml", opts)
-	var err error
-	if inImage {
-		_, err = Build(context.Background(), frontendImageGateway{g, frontendTestImage})
-	} else {
-		_, err = Build(context.Background(), g)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []*pb.Op
-	for _, def := range g.solved {
-		for _, dt := range def.Def {
-			var op pb.Op
-			if err := op.UnmarshalVT(dt); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, &op)
-		}
-	}
-	return out
-}
 
 // copies tells whether one of ops copies src.
 func copies(ops []*pb.Op, src string) bool {

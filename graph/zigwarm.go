@@ -40,7 +40,7 @@ func zigWarmUp(build ocispecs.Platform, zig llb.State, seed *llb.State, links []
 		cache = *seed
 	}
 	for _, l := range links {
-		args := append([]string{path.Join(zigDir, "zig")}, zigcc.WarmArgs(l.target, l.Link, path.Join(zigWarmSrc, "warm.c"), "/tmp/warm")...)
+		args := l.warmArgs()
 		kind := "executables"
 		if l.Shared {
 			kind = "shared libraries"
@@ -67,6 +67,12 @@ func zigWarmUp(build ocispecs.Platform, zig llb.State, seed *llb.State, links []
 type zigLink struct {
 	target zigcc.Target
 	zigcc.Link
+}
+
+// warmArgs are the command of the link's warm-up: zig at zigDir links
+// zigWarmSrc/warm.c to /tmp/warm.
+func (l zigLink) warmArgs() []string {
+	return append([]string{path.Join(zigDir, "zig")}, zigcc.WarmArgs(l.target, l.Link, path.Join(zigWarmSrc, "warm.c"), "/tmp/warm")...)
 }
 
 // zigLinks are the kinds of link the cargo steps make: build scripts
@@ -150,7 +156,7 @@ func PrebuiltZigScript() (string, error) {
 		shell.Quote(zigcc.WarmSource), shell.Quote(src), shell.Quote(rustSrc))
 	fmt.Fprintf(&b, "export ZIG_GLOBAL_CACHE_DIR=%s ZIG_LOCAL_CACHE_DIR=%s\n", zigCache, zigCache)
 	for _, l := range links {
-		b.WriteString(shell.Join(append([]string{path.Join(zigDir, "zig")}, zigcc.WarmArgs(l.target, l.Link, src, "/tmp/warm")...)) + "\n")
+		b.WriteString(shell.Join(l.warmArgs()) + "\n")
 	}
 	fmt.Fprintf(&b, "cp -a %s/. \"%s\"/\n", zigCache, out)
 	return b.String(), nil
