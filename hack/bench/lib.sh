@@ -68,3 +68,17 @@ push_frontend() {
 	ZIG=${ZIG:-docker-image://localhost:5000/strata/zig:0.11.0} TAG=bench PLATFORMS=linux/amd64 \
 		docker buildx bake --progress=quiet frontend --push >/dev/null
 }
+
+# cpu_sampler FILE writes, every 0.25 s until killed, the time (seconds since
+# the epoch) and /proc/stat's total and idle jiffies of all cores: how busy
+# the machine was in any interval of a build (cpu_busy in the breakdowns).
+cpu_sampler() {
+	python3 -u -c '
+import sys, time
+out = open(sys.argv[1], "w", buffering=1)
+while True:
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    out.write(f"{time.time():.3f} {sum(f)} {f[3] + f[4]}\n")
+    time.sleep(0.25)' "$1" </dev/null >/dev/null 2>&1 &
+	echo $! # the caller's $(...) returns at once: the sampler holds none of its output
+}
