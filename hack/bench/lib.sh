@@ -82,3 +82,12 @@ while True:
     time.sleep(0.25)' "$1" </dev/null >/dev/null 2>&1 &
 	echo $! # the caller's $(...) returns at once: the sampler holds none of its output
 }
+
+# busy FILE: how busy all cores were (percent) over the whole of a
+# cpu_sampler file.
+busy() {
+	python3 -c '
+import sys
+s = [tuple(map(float, l.split())) for l in open(sys.argv[1])]
+print(f"{100 * (1 - (s[-1][2] - s[0][2]) / (s[-1][1] - s[0][1])):.0f}" if len(s) > 1 and s[-1][1] > s[0][1] else "?")' "$1"
+}
