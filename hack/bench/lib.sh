@@ -71,7 +71,8 @@ push_frontend() {
 
 # cpu_sampler FILE writes, every 0.25 s until killed, the time (seconds since
 # the epoch) and /proc/stat's total and idle jiffies of all cores: how busy
-# the machine was in any interval of a build (cpu_busy in the breakdowns).
+# the machine was in any interval of a build (busy, and the Rust bench's
+# breakdown, which reads the samples around each kind of step).
 cpu_sampler() {
 	python3 -u -c '
 import sys, time
